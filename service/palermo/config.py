@@ -1,0 +1,64 @@
+"""Configuration: defaults, then ``PALERMO_*`` environment variables, then a mapping passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from palermo.namespaces import CASE_BASE
+
+DEFAULTS: dict[str, Any] = {
+    # Where the embedded store keeps its files; None with MEMORY=True.
+    "DATA_DIR": "./palermo-data",
+    "MEMORY": False,
+    # A remote SPARQL 1.1 store (DESIGN.md, "Components"); empty for the embedded store.
+    "STORE_URL": "",
+    "STORE_QUERY_URL": "",
+    "STORE_UPDATE_URL": "",
+    "STORE_GSP_URL": "",
+    # Base IRI of case data minted by Palermo.
+    "CASE_BASE": CASE_BASE,
+    # "token:scope,token:scope"; no token by default, so no writes by default.
+    "TOKENS": "",
+    # Limits.
+    "MAX_BODY_BYTES": 10 * 1024 * 1024,
+    "QUERY_TIMEOUT": 30.0,
+    "MAX_RESULT_ROWS": 100_000,
+    "MIN_CELL_SIZE": 5,
+    # Reasoner used on load and classify: "fast" or "owlrl".
+    "REASONER": "owlrl",
+    "LOAD_EXAMPLES": False,
+}
+
+_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE"}
+_FLOAT_KEYS = {"QUERY_TIMEOUT"}
+_BOOL_KEYS = {"MEMORY", "LOAD_EXAMPLES"}
+
+
+def _coerce(key: str, value: str) -> Any:
+    if key in _INT_KEYS:
+        return int(value)
+    if key in _FLOAT_KEYS:
+        return float(value)
+    if key in _BOOL_KEYS:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Merge the defaults, the ``PALERMO_*`` environment and ``overrides``, in that order."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = environ.get(f"PALERMO_{key}")
+        if raw is not None and raw != "":
+            try:
+                config[key] = _coerce(key, raw)
+            except ValueError as exc:
+                raise ValueError(f"PALERMO_{key}: {exc}") from None
+    if overrides:
+        config.update(overrides)
+    return config
