@@ -34,4 +34,6 @@ class PalermoGroup(click.Group):
 def main(verbose: int) -> None:
     """Palermo: the UN Palermo Protocols as a knowledge graph."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )

@@ -32,8 +32,12 @@ class RdfSyntax:
 SYNTAXES: tuple[RdfSyntax, ...] = (
     RdfSyntax("turtle", "text/turtle", ox.RdfFormat.TURTLE, "turtle", (".ttl",)),
     RdfSyntax("n-triples", "application/n-triples", ox.RdfFormat.N_TRIPLES, "nt", (".nt",)),
-    RdfSyntax("json-ld", "application/ld+json", ox.RdfFormat.JSON_LD, "json-ld", (".jsonld", ".json")),
-    RdfSyntax("rdf-xml", "application/rdf+xml", ox.RdfFormat.RDF_XML, "xml", (".rdf", ".owl", ".xml")),
+    RdfSyntax(
+        "json-ld", "application/ld+json", ox.RdfFormat.JSON_LD, "json-ld", (".jsonld", ".json")
+    ),
+    RdfSyntax(
+        "rdf-xml", "application/rdf+xml", ox.RdfFormat.RDF_XML, "xml", (".rdf", ".owl", ".xml")
+    ),
     RdfSyntax("n-quads", "application/n-quads", ox.RdfFormat.N_QUADS, "nquads", (".nq",)),
     RdfSyntax("trig", "application/trig", ox.RdfFormat.TRIG, "trig", (".trig",)),
 )

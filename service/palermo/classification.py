@@ -1,0 +1,574 @@
+"""Classify case graphs as trafficking, smuggling, both, neither or insufficient, and say why.
+
+The decision rules are those of DESIGN.md ("Decision rules"), applying:
+
+- TIP Protocol art. 3(a): trafficking needs an act, a means and a purpose of exploitation;
+- TIP Protocol art. 3(b): consent is irrelevant once a means is used;
+- TIP Protocol art. 3(c), 3(d): for a child (under 18) act and purpose suffice;
+- SoM Protocol art. 3(a), 6(1)(c): smuggling is procuring an illegal entry or stay for a
+  financial or other material benefit.
+
+The open-world part (which classes a case belongs to) is inferred by OWL 2 RL reasoning from the
+axioms of the ontology and those the input brings; the closed-world part (age to child, ruled out,
+missing) is read by the SPARQL queries in ``queries/assessment/`` and decided here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from typing import Literal as TypingLiteral
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, XSD
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.term import Node
+
+from palermo import __version__, resources
+from palermo.casegraph import partition
+from palermo.namespaces import CASE_BASE, ONTOLOGY_IRI, PAL
+from palermo.reasoning import Ontology, default_ontology, local_name, owlrl_closure
+
+log = logging.getLogger(__name__)
+
+Status = TypingLiteral["established", "ruled-out", "insufficient"]
+Reasoner = TypingLiteral["fast", "owlrl"]
+
+TRAFFICKING_ELEMENTS = ("act", "means", "purpose")
+SMUGGLING_ELEMENTS = ("irregularMigration", "benefit")
+#: The individual that ``pal:ruledOut`` names for each element.
+ELEMENT_INDIVIDUALS: dict[str, URIRef] = {
+    "act": PAL.ActElement,
+    "means": PAL.MeansElement,
+    "purpose": PAL.PurposeElement,
+    "irregularMigration": PAL.IrregularMigrationElement,
+    "benefit": PAL.BenefitElement,
+}
+_ELEMENT_WORDS = {
+    "act": "an act",
+    "means": "a means",
+    "purpose": "a purpose of exploitation",
+    "irregularMigration": "an illegal entry or stay",
+    "benefit": "a financial or other material benefit",
+}
+
+TIP_3A = "TIP Protocol art. 3(a)"
+TIP_3B = "TIP Protocol art. 3(b)"
+TIP_3C = "TIP Protocol art. 3(c)"
+TIP_3D = "TIP Protocol art. 3(d)"
+SOM_3A = "SoM Protocol art. 3(a)"
+SOM_6_1_C = "SoM Protocol art. 6(1)(c)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class TraffickingFinding:
+    """The finding under the TIP Protocol."""
+
+    status: Status
+    child_rule: bool
+    act: tuple[str, ...]
+    means: tuple[str, ...]
+    purpose: tuple[str, ...]
+    missing: tuple[str, ...]
+    basis: tuple[str, ...]
+    #: the most specific element classes found, as IRIs (the lists above hold their local names)
+    element_classes: tuple[URIRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "childRule": self.child_rule,
+            "act": list(self.act),
+            "means": list(self.means),
+            "purpose": list(self.purpose),
+            "missing": list(self.missing),
+            "basis": list(self.basis),
+        }
+
+
+@dataclass(frozen=True)
+class SmugglingFinding:
+    """The finding under the SoM Protocol."""
+
+    status: Status
+    irregular_migration: tuple[str, ...]
+    benefit: tuple[str, ...]
+    missing: tuple[str, ...]
+    basis: tuple[str, ...]
+    element_classes: tuple[URIRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "missing": list(self.missing), "basis": list(self.basis)}
+
+
+@dataclass(frozen=True)
+class CaseAssessment:
+    """The assessment of one case (DESIGN.md, "The assessment answer")."""
+
+    case: Node
+    label: TypingLiteral["both", "trafficking", "smuggling", "neither", "insufficient"]
+    trafficking: TraffickingFinding
+    smuggling: SmugglingFinding
+    explanation: str
+    ontology_version: str
+    reasoner: str
+
+    @property
+    def case_id(self) -> str:
+        """The case IRI, or ``_:id`` for a blank node."""
+        return f"_:{self.case}" if isinstance(self.case, BNode) else str(self.case)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "label": self.label,
+            "trafficking": self.trafficking.to_json(),
+            "smuggling": self.smuggling.to_json(),
+            "explanation": self.explanation,
+        }
+
+    @property
+    def iri(self) -> URIRef:
+        """The IRI minted for this assessment, stable for a given case."""
+        digest = hashlib.sha256(self.case_id.encode()).hexdigest()[:20]
+        return URIRef(f"{CASE_BASE}{digest}/assessment")
+
+    def to_rdf(self, generated_at: datetime | None = None) -> Graph:
+        """The assessment as RDF: a ``pal:Assessment`` with PROV-O provenance."""
+        g = Graph()
+        g.bind("pal", PAL)
+        g.bind("prov", PROV)
+        node = self.iri
+        activity = URIRef(f"{node}/activity")
+        g.add((node, RDF.type, PAL.Assessment))
+        g.add((node, RDF.type, PROV.Entity))
+        g.add((node, PAL.assesses, self.case))
+        g.add((node, PAL.assessmentLabel, Literal(self.label)))
+        g.add((node, PAL.explanation, Literal(self.explanation, lang="en")))
+        g.add((node, PROV.wasDerivedFrom, self.case))
+        g.add((node, PROV.wasGeneratedBy, activity))
+        g.add((activity, RDF.type, PROV.Activity))
+        g.add((activity, PROV.used, self.case))
+        g.add((activity, PROV.used, URIRef(f"{ONTOLOGY_IRI}/{self.ontology_version}")))
+        g.add((activity, PROV.wasAssociatedWith, URIRef(f"https://w3id.org/palermo/software/{__version__}")))
+        g.add((activity, PAL.reasoner, Literal(self.reasoner)))
+        at = generated_at or datetime.now(UTC)
+        g.add((activity, PROV.endedAtTime, Literal(at.isoformat(), datatype=XSD.dateTime)))
+        for prop, finding in (
+            (PAL.traffickingFinding, self.trafficking),
+            (PAL.smugglingFinding, self.smuggling),
+        ):
+            f = URIRef(f"{node}/{local_name(prop)}")
+            g.add((node, prop, f))
+            g.add((f, RDF.type, PAL.ProtocolFinding))
+            g.add((f, PAL.status, _STATUS_INDIVIDUALS[finding.status]))
+            for cls in finding.element_classes:
+                g.add((f, PAL.elementFound, cls))
+            for kind in finding.missing:
+                g.add((f, PAL.missingElement, ELEMENT_INDIVIDUALS[kind]))
+            for article in finding.basis:
+                g.add((f, PAL.basis, Literal(article)))
+            if finding is self.trafficking:
+                g.add((f, PAL.childRuleApplied, Literal(self.trafficking.child_rule)))
+        return g
+
+
+_STATUS_INDIVIDUALS = {
+    "established": PAL.Established,
+    "ruled-out": PAL.RuledOut,
+    "insufficient": PAL.Insufficient,
+}
+
+
+@dataclass(frozen=True)
+class ClassifiedCase:
+    """One case: its own triples, what reasoning added about it, and its assessment."""
+
+    case: Node
+    asserted: Graph = field(repr=False)
+    inferred: Graph = field(repr=False)
+    assessment: CaseAssessment
+
+
+def assessments_to_json(assessments: Iterable[CaseAssessment], version: str | None = None) -> dict:
+    """The JSON answer of ``palermo classify`` and ``POST /classify``."""
+    items = list(assessments)
+    if version is None:
+        version = items[0].ontology_version if items else default_ontology().version
+    return {"ontologyVersion": version, "cases": [a.to_json() for a in items]}
+
+
+def assessments_to_rdf(assessments: Iterable[CaseAssessment]) -> Graph:
+    """All assessments as one RDF graph."""
+    g = Graph()
+    g.bind("pal", PAL)
+    g.bind("prov", PROV)
+    at = datetime.now(UTC)
+    for a in assessments:
+        g += a.to_rdf(at)
+    return g
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision rules
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the assessment queries read from a closed case graph."""
+
+    classes: frozenset[URIRef]
+    person_types: frozenset[URIRef]
+    ruled_out: frozenset[Node]
+    consent: bool | None
+    #: kind -> most specific classes of the elements of that kind
+    elements: Mapping[str, frozenset[URIRef]]
+
+    def present(self, kind: str) -> bool:
+        return bool(self.elements.get(kind))
+
+
+def _names(classes: Iterable[URIRef]) -> tuple[str, ...]:
+    return tuple(sorted({local_name(c) for c in classes}))
+
+
+def _iris(facts: CaseFacts, kinds: Iterable[str]) -> tuple[URIRef, ...]:
+    return tuple(sorted({c for k in kinds for c in facts.elements.get(k, ())}))
+
+
+def _words(ontology: Ontology, classes: Iterable[URIRef]) -> str:
+    labels = sorted({ontology.label(c) for c in classes})
+    return " and ".join(labels)
+
+
+def assess(case: Node, facts: CaseFacts, ontology: Ontology, reasoner: str) -> CaseAssessment:
+    """Apply the decision rules of DESIGN.md to the facts of one case."""
+    child = PAL.Child in facts.person_types
+    adult = PAL.Adult in facts.person_types and not child
+
+    def absent_and_ruled_out(kind: str) -> bool:
+        return not facts.present(kind) and ELEMENT_INDIVIDUALS[kind] in facts.ruled_out
+
+    # TIP Protocol art. 3(a), 3(c), 3(d).
+    t_missing = tuple(
+        k for k in TRAFFICKING_ELEMENTS if not facts.present(k) and not (k == "means" and child)
+    )
+    if PAL.TraffickingCase in facts.classes:
+        t_status: Status = "established"
+        t_missing = ()
+    elif (
+        absent_and_ruled_out("act")
+        or absent_and_ruled_out("purpose")
+        or (absent_and_ruled_out("means") and adult)
+    ):
+        t_status = "ruled-out"
+    else:
+        t_status = "insufficient"
+    t_basis = [TIP_3A]
+    if child:
+        t_basis += [TIP_3C, TIP_3D]
+    elif facts.consent and facts.present("means") and t_status == "established":
+        t_basis.append(TIP_3B)
+    trafficking = TraffickingFinding(
+        status=t_status,
+        child_rule=child,
+        act=_names(facts.elements.get("act", ())),
+        means=_names(facts.elements.get("means", ())),
+        purpose=_names(facts.elements.get("purpose", ())),
+        missing=t_missing,
+        basis=tuple(t_basis),
+        element_classes=_iris(facts, TRAFFICKING_ELEMENTS),
+    )
+
+    # SoM Protocol art. 3(a), 6(1)(c).
+    s_missing = tuple(k for k in SMUGGLING_ELEMENTS if not facts.present(k))
+    if PAL.SmugglingCase in facts.classes:
+        s_status: Status = "established"
+        s_missing = ()
+    elif absent_and_ruled_out("irregularMigration") or absent_and_ruled_out("benefit"):
+        s_status = "ruled-out"
+    else:
+        s_status = "insufficient"
+    s_basis = [SOM_3A]
+    if PAL.IllegalStay in facts.elements.get("irregularMigration", ()):
+        s_basis.append(SOM_6_1_C)
+    smuggling = SmugglingFinding(
+        status=s_status,
+        irregular_migration=_names(facts.elements.get("irregularMigration", ())),
+        benefit=_names(facts.elements.get("benefit", ())),
+        missing=s_missing,
+        basis=tuple(s_basis),
+        element_classes=_iris(facts, SMUGGLING_ELEMENTS),
+    )
+
+    if t_status == "established" and s_status == "established":
+        label = "both"
+    elif t_status == "established":
+        label = "trafficking"
+    elif s_status == "established":
+        label = "smuggling"
+    elif t_status == "ruled-out" and s_status == "ruled-out":
+        label = "neither"
+    else:
+        label = "insufficient"
+
+    return CaseAssessment(
+        case=case,
+        label=label,
+        trafficking=trafficking,
+        smuggling=smuggling,
+        explanation=_explain(facts, trafficking, smuggling, ontology, child, adult),
+        ontology_version=ontology.version,
+        reasoner=reasoner,
+    )
+
+
+def _list_words(kinds: Iterable[str]) -> str:
+    words = [_ELEMENT_WORDS[k] for k in kinds]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _explain(
+    facts: CaseFacts,
+    t: TraffickingFinding,
+    s: SmugglingFinding,
+    ontology: Ontology,
+    child: bool,
+    adult: bool,
+) -> str:
+    """One sentence per protocol, in plain words, citing the article applied."""
+    el = facts.elements
+    if t.status == "established":
+        found = (
+            f"the act ({_words(ontology, el['act'])}) and the purpose "
+            f"({_words(ontology, el['purpose'])})"
+        )
+        if child:
+            first = (
+                f"Trafficking in persons is established: {found} are present and the person was "
+                "a child, so no means is required and any consent is irrelevant "
+                "(TIP Protocol art. 3(c), 3(d))."
+            )
+        else:
+            first = (
+                f"Trafficking in persons is established: {found} are present with the means "
+                f"({_words(ontology, el['means'])}) (TIP Protocol art. 3(a))"
+            )
+            first += (
+                ", and the person's consent is irrelevant because a means was used (art. 3(b))."
+                if facts.consent
+                else "."
+            )
+    elif t.status == "ruled-out":
+        decisive = [
+            k
+            for k in TRAFFICKING_ELEMENTS
+            if ELEMENT_INDIVIDUALS[k] in facts.ruled_out
+            and not facts.present(k)
+            and (k != "means" or adult)
+        ]
+        verb = "was" if len(decisive) == 1 else "were"
+        whom = " for an adult" if "means" in decisive else ""
+        first = (
+            f"Trafficking in persons is ruled out: {_list_words(decisive)} {verb} examined and "
+            f"found absent{whom} (TIP Protocol art. 3(a))."
+        )
+    else:
+        needed = _list_words(t.missing)
+        first = f"Trafficking in persons cannot be decided yet: {needed} "
+        first += "is" if len(t.missing) == 1 else "are"
+        first += " not shown"
+        if "means" in t.missing and not adult:
+            first += ", unless the person was a child"
+        first += " (TIP Protocol art. 3(a))."
+
+    if s.status == "established":
+        migration = _words(ontology, el["irregularMigration"]).lower()
+        benefit = _words(ontology, el["benefit"]).lower()
+        second = (
+            f"Smuggling of migrants is established: {migration} was procured for {benefit} "
+            "(SoM Protocol art. 3(a))."
+        )
+    elif s.status == "ruled-out":
+        ruled = [k for k in SMUGGLING_ELEMENTS if ELEMENT_INDIVIDUALS[k] in facts.ruled_out
+                 and not facts.present(k)]
+        second = (
+            f"Smuggling of migrants is ruled out: {_list_words(ruled)} "
+            f"{'was' if len(ruled) == 1 else 'were'} examined and found absent "
+            "(SoM Protocol art. 3(a))."
+        )
+    else:
+        second = (
+            f"Smuggling of migrants cannot be decided yet: {_list_words(s.missing)} "
+            f"{'is' if len(s.missing) == 1 else 'are'} not shown (SoM Protocol art. 3(a))."
+        )
+    return f"{first} {second}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the facts
+
+
+def read_facts(
+    element_rows: Iterable[tuple[Node, str, Node, URIRef]],
+    fact_rows: Iterable[tuple[Node, str, Node]],
+) -> dict[Node, CaseFacts]:
+    """Group the rows of ``case-elements.rq`` and ``case-facts.rq`` into facts per case."""
+    elements: dict[Node, dict[str, set[URIRef]]] = defaultdict(lambda: defaultdict(set))
+    classes: dict[Node, set[URIRef]] = defaultdict(set)
+    persons: dict[Node, set[URIRef]] = defaultdict(set)
+    ruled: dict[Node, set[Node]] = defaultdict(set)
+    consent: dict[Node, bool] = {}
+    cases: set[Node] = set()
+    for case, kind, _element, cls in element_rows:
+        cases.add(case)
+        elements[case][str(kind)].add(cls)
+    for case, fact, value in fact_rows:
+        cases.add(case)
+        fact = str(fact)
+        if fact == "class":
+            classes[case].add(value)
+        elif fact == "person":
+            persons[case].add(value)
+        elif fact == "ruledOut":
+            ruled[case].add(value)
+        elif fact == "consent" and isinstance(value, Literal):
+            consent[case] = consent.get(case, False) or value.toPython() is True
+    return {
+        case: CaseFacts(
+            classes=frozenset(classes[case]),
+            person_types=frozenset(persons[case]),
+            ruled_out=frozenset(ruled[case]),
+            consent=consent.get(case),
+            elements={k: frozenset(v) for k, v in elements[case].items()},
+        )
+        for case in cases
+    }
+
+
+_EMPTY_FACTS = CaseFacts(frozenset(), frozenset(), frozenset(), None, {})
+
+
+class Classifier:
+    """Classifies case graphs; built once (the ontology and the queries) and reused."""
+
+    def __init__(self, ontology: Ontology | None = None) -> None:
+        self.ontology = ontology or default_ontology()
+        prefixes = {"pal": PAL}
+        self._age_query = prepareQuery(
+            resources.query_file("derive-age-class", "assessment").read_text(), initNs=prefixes
+        )
+        self._elements_query = prepareQuery(
+            resources.query_file("case-elements", "assessment").read_text(), initNs=prefixes
+        )
+        self._facts_query = prepareQuery(
+            resources.query_file("case-facts", "assessment").read_text(), initNs=prefixes
+        )
+        self._ontology_terms = {s for s in self.ontology.graph.subjects() if isinstance(s, URIRef)}
+
+    # The reference path: owlrl, one case at a time.
+
+    def find_cases(self, graph: Graph) -> list[Node]:
+        """Every ``pal:Case`` of ``graph`` in the OWL 2 RL closure of the ontology and ``graph``."""
+        closed = Graph()
+        closed += self.ontology.tbox
+        closed += graph
+        owlrl_closure(closed)
+        return sorted(
+            (c for c in closed.subjects(RDF.type, PAL.Case) if not isinstance(c, Literal)),
+            key=lambda c: (isinstance(c, BNode), str(c)),
+        )
+
+    def close_case(self, case_graph: Graph) -> Graph:
+        """The case graph with the ontology, the age classes and its OWL 2 RL closure."""
+        g = Graph()
+        g += self.ontology.tbox
+        g += case_graph
+        for triple in list(g.query(self._age_query)):
+            g.add(triple)
+        return owlrl_closure(g)
+
+    def facts_of(self, closed: Graph, case: Node) -> CaseFacts:
+        bindings = {"case": case}
+        facts = read_facts(
+            closed.query(self._elements_query, initBindings=bindings),
+            closed.query(self._facts_query, initBindings=bindings),
+        )
+        return facts.get(case, _EMPTY_FACTS)
+
+    def classify_owlrl(self, graph: Graph) -> list[ClassifiedCase]:
+        """Classify with owlrl, the reference reasoner, one case at a time."""
+        cases = self.find_cases(graph)
+        parts = partition(graph, cases, ontology_terms=self._ontology_terms)
+        results = []
+        for case in cases:
+            asserted = Graph()
+            asserted += parts.shared
+            asserted += parts.cases[case]
+            closed = self.close_case(asserted)
+            facts = self.facts_of(closed, case)
+            inferred = _inferred_about(closed, asserted, self.ontology.tbox, parts.cases[case])
+            results.append(
+                ClassifiedCase(
+                    case=case,
+                    asserted=parts.cases[case],
+                    inferred=inferred,
+                    assessment=assess(case, facts, self.ontology, "owlrl"),
+                )
+            )
+        return results
+
+    def classify(self, graph: Graph, reasoner: Reasoner = "owlrl") -> list[ClassifiedCase]:
+        """Assess every ``pal:Case`` in ``graph``."""
+        started = time.perf_counter()
+        if reasoner == "owlrl":
+            results = self.classify_owlrl(graph)
+        else:
+            raise ValueError(f"unknown reasoner {reasoner!r}")
+        log.info(
+            "classified %d cases with %s in %.3f s",
+            len(results),
+            reasoner,
+            time.perf_counter() - started,
+        )
+        return results
+
+
+def _inferred_about(closed: Graph, asserted: Graph, tbox: Graph, own: Graph) -> Graph:
+    """The triples reasoning added about the nodes of a case (no literal subjects, no
+    references to the ontology's anonymous class expressions)."""
+    nodes = {s for s in own.subjects()} | {o for o in own.objects() if not isinstance(o, Literal)}
+    inferred = Graph()
+    for s, p, o in closed:
+        if s not in nodes or isinstance(s, Literal):
+            continue
+        if isinstance(o, BNode) and o not in nodes:
+            continue
+        if (s, p, o) in asserted or (s, p, o) in tbox:
+            continue
+        inferred.add((s, p, o))
+    return inferred
+
+
+@cache
+def default_classifier() -> Classifier:
+    """A classifier over the packaged ontology, built on first use and kept."""
+    return Classifier()
+
+
+def classify(graph: Graph, reasoner: Reasoner = "owlrl") -> list[ClassifiedCase]:
+    """Assess every ``pal:Case`` in ``graph`` with the packaged ontology."""
+    return default_classifier().classify(graph, reasoner)
