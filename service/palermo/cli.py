@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -37,3 +38,33 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+@main.command("validate")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="A plain-text summary, JSON, or the sh:ValidationReport in Turtle.",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate_command(fmt: str, files: tuple[Path, ...]) -> None:
+    """SHACL-validate FILES against the shapes (case-graph contract, privacy, partner datasets).
+
+    The files are read into one graph. Exit 0 when it conforms (warnings are printed but
+    allowed), 1 when there are violations, 2 when a file cannot be read.
+    """
+    from palermo.parsing import read_graph
+    from palermo.validation import validate
+
+    outcome = validate(read_graph(files))
+    if fmt == "json":
+        click.echo(outcome.to_json())
+    elif fmt == "turtle":
+        click.echo(outcome.to_turtle())
+    else:
+        click.echo(outcome.summary(), nl=False)
+    if not outcome.conforms:
+        click.get_current_context().exit(1)
