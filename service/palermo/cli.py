@@ -6,6 +6,7 @@ input or bad usage, with a one-line reason naming the file and line.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -38,6 +39,29 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "turtle"]), default="json", show_default=True,
+    help="JSON as DESIGN.md shows it, or the pal:Assessment graph in Turtle.",
+)
+@click.option(
+    "--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast", show_default=True,
+    help="The fast path, or owlrl (the reference OWL 2 RL reasoner).",
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def classify(fmt: str, reasoner: str, files: tuple[Path, ...]) -> None:
+    """Assess every pal:Case in FILES (TIP Protocol art. 3, SoM Protocol art. 3 and 6)."""
+    from palermo.classification import assessments_to_json, assessments_to_rdf, classify
+    from palermo.parsing import read_graph
+
+    graph = read_graph(files)
+    assessments = [c.assessment for c in classify(graph, reasoner=reasoner)]
+    if fmt == "json":
+        click.echo(json.dumps(assessments_to_json(assessments), indent=2, ensure_ascii=False))
+    else:
+        click.echo(assessments_to_rdf(assessments).serialize(format="turtle"))
 
 
 @main.command("validate")
