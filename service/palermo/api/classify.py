@@ -1,0 +1,66 @@
+"""``POST /classify`` and ``POST /validate`` (DESIGN.md, "The assessment answer").
+
+The body is a case graph in Turtle, N-Triples, JSON-LD or RDF/XML, chosen by Content-Type.
+Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, json, request
+from rdflib import Graph
+
+from palermo.api.context import palermo
+from palermo.api.negotiation import RDF_FORMATS, negotiate, rdf_response
+from palermo.errors import ShapeViolation
+from palermo.parsing import parse_quads, syntax_for_media_type, to_graph
+from palermo.store import to_triples
+
+bp = Blueprint("classify", __name__)
+
+JSON = "application/json"
+
+
+def _body_graph() -> Graph:
+    syntax = syntax_for_media_type(request.content_type)
+    return to_graph(parse_quads(request.get_data(), syntax, source="request body"))
+
+
+def _violations(outcome) -> list:
+    summary = outcome.to_json()
+    if isinstance(summary, dict):
+        return summary.get("results", summary.get("violations", [summary]))
+    return list(summary)
+
+
+@bp.post("/classify")
+def classify_case() -> Response:
+    from palermo.classification import assessments_to_json, classify
+    from palermo.validation import validate
+
+    graph = _body_graph()
+    outcome = validate(graph)
+    if not outcome.conforms:
+        raise ShapeViolation(
+            "the case graph breaks the input contract; see 'violations'",
+            violations=_violations(outcome),
+        )
+    results = classify(graph, reasoner=str(palermo().config.get("REASONER", "owlrl")))
+    media = negotiate([JSON, *RDF_FORMATS])
+    if media == JSON:
+        body = assessments_to_json([c.assessment for c in results])
+        return Response(json.dumps(body), mimetype=JSON, headers={"Vary": "Accept"})
+    answer = Graph()
+    for c in results:
+        answer += c.assessment.to_rdf()
+    return rdf_response(to_triples(answer))
+
+
+@bp.post("/validate")
+def validate_graph() -> Response:
+    from palermo.validation import validate
+
+    outcome = validate(_body_graph())
+    media = negotiate([JSON, *RDF_FORMATS])
+    if media == JSON:
+        return Response(json.dumps(outcome.to_json()), mimetype=JSON, headers={"Vary": "Accept"})
+    return rdf_response(to_triples(outcome.report_graph))

@@ -1,0 +1,78 @@
+"""Content negotiation and the RDF and result formats the API speaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from palermo.errors import NotAcceptable
+from palermo.queries import QueryResult
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+}
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+PREFIXES = {
+    "pal": "https://w3id.org/palermo/ontology#",
+    "palsh": "https://w3id.org/palermo/shapes#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+
+def negotiate(offered: Iterable[str]) -> str:
+    """The best of ``offered`` for the request's Accept header (the first when none is sent)."""
+    offered = list(offered)
+    if not request.headers.get("Accept"):
+        return offered[0]
+    best = request.accept_mimetypes.best_match(offered)
+    if best is None:
+        raise NotAcceptable(
+            f"none of the requested media types is available; offered: {', '.join(offered)}"
+        )
+    return best
+
+
+def rdf_response(triples: Iterable[ox.Triple], *, status: int = 200) -> Response:
+    media = negotiate(RDF_FORMATS)
+    fmt = RDF_FORMATS[media]
+    prefixes = PREFIXES if fmt in (ox.RdfFormat.TURTLE,) else None
+    body = (
+        ox.serialize(list(triples), format=fmt, prefixes=prefixes)
+        if prefixes
+        else ox.serialize(list(triples), format=fmt)
+    )
+    return Response(body, status=status, mimetype=media, headers={"Vary": "Accept"})
+
+
+def result_response(result: QueryResult) -> Response:
+    """A query result in the negotiated format; 406 when the form and Accept do not meet."""
+    if result.kind == "graph":
+        return rdf_response(result.triples)
+    media = negotiate(RESULT_FORMATS)
+    body = result.serialize(RESULT_FORMATS[media])
+    mimetype = media
+    if media.startswith("text/"):
+        mimetype = f"{media}; charset=utf-8"
+    return Response(body, mimetype=mimetype, headers={"Vary": "Accept"})

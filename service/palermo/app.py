@@ -1,0 +1,96 @@
+"""The Flask application factory (flaskr style): config, the store, named queries, blueprints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+
+from palermo import resources
+from palermo.api import classify, data, errors, health, ontology, queries, sparql
+from palermo.api.auth import Tokens
+from palermo.api.context import Palermo
+from palermo.config import load_config
+from palermo.loading import load_files
+from palermo.parsing import read_file
+from palermo.queries import QueryRunner, load_named_queries
+from palermo.store import ONTOLOGY_GRAPH, SHAPES_GRAPH, Store, open_store
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_DATASET = "examples"
+
+# CORS for reads (https://fetch.spec.whatwg.org/#http-cors-protocol): any origin may read; the
+# Authorization header is not allowed cross-origin, so browsers cannot send tokens from other sites.
+_CORS_READ_POSTS = {"sparql.sparql", "classify.classify_case", "classify.validate_graph"}
+
+
+def load_service_graphs(store: Store) -> None:
+    """(Re)load the ontology and shapes graphs from the files of this release."""
+    for graph, files in (
+        (ONTOLOGY_GRAPH, resources.ontology_files()),
+        (SHAPES_GRAPH, resources.shapes_files()),
+    ):
+        triples = [q.triple for path in files for q in read_file(path)]
+        store.replace_graph(graph, triples)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the defaults and ``PALERMO_*`` variables."""
+    settings = load_config(config)
+    app = Flask("palermo")
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_BODY_BYTES"])
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    tokens = Tokens(str(settings.get("TOKENS", "")))
+    store = open_store(settings)
+    load_service_graphs(store)
+    if settings.get("LOAD_EXAMPLES"):
+        files = resources.example_files()
+        if files:
+            load_files(
+                store,
+                files,
+                dataset=EXAMPLES_DATASET,
+                public=True,
+                reasoner=str(settings.get("REASONER", "owlrl")),
+            )
+    runner = QueryRunner(
+        timeout=float(settings["QUERY_TIMEOUT"]),
+        max_rows=int(settings["MAX_RESULT_ROWS"]),
+        workers=int(settings.get("QUERY_WORKERS", 4)),
+    )
+    app.extensions["palermo"] = Palermo(
+        config=settings, store=store, runner=runner, queries=load_named_queries(), tokens=tokens
+    )
+
+    for module in (sparql, data, classify, queries, ontology, health):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    app.after_request(_cors)
+    log.info("Palermo ready: %d named queries", len(app.extensions["palermo"].queries))
+    return app
+
+
+def _cors(response: Response) -> Response:
+    method = request.method
+    if method in {"GET", "HEAD", "OPTIONS"} or (
+        method == "POST" and request.endpoint in _CORS_READ_POSTS
+    ):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "Content-Type, Location"
+        if method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def close_app(app: Flask) -> None:
+    """Release the store and the query workers (tests and ``palermo serve`` on exit)."""
+    ext: Palermo = app.extensions["palermo"]
+    ext.runner.close()
+    ext.store.close()
