@@ -1,0 +1,238 @@
+"""SHACL validation (palermo.validation) against the shape fixtures in tests/shapes/.
+
+The fixtures are data: tests/shapes/valid/*.ttl and tests/shapes/invalid/*.ttl, with the expected
+verdict and results in tests/shapes/manifest.json, run by one parametrized test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from palermo import resources
+from palermo.namespaces import OWL, PAL, PALSH, RDF, SH
+from palermo.parsing import read_graph
+from palermo.validation import default_shapes, load_shapes, validate
+
+SHAPES_TESTS = Path(__file__).parent / "shapes"
+MANIFEST = json.loads((SHAPES_TESTS / "manifest.json").read_text(encoding="utf-8"))
+PREFIXES: dict[str, str] = MANIFEST["prefixes"]
+FIXTURES: dict[str, dict] = MANIFEST["fixtures"]
+
+
+def expand(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return PREFIXES[prefix] + local if prefix in PREFIXES else curie
+
+
+def path_key(result_path: URIRef | None, path_text: str) -> str | None:
+    if result_path is None:
+        return None
+    if isinstance(result_path, URIRef):
+        return str(result_path)
+    return path_text  # a complex path, compared in its compact SPARQL notation
+
+
+def expected_path(path: str | None) -> str | None:
+    if path is None or path.startswith("("):
+        return path
+    return expand(path)
+
+
+def test_every_fixture_file_is_in_the_manifest() -> None:
+    on_disk = {p.relative_to(SHAPES_TESTS).as_posix() for p in SHAPES_TESTS.glob("*/*.ttl")}
+    assert on_disk == set(FIXTURES)
+    for name, entry in FIXTURES.items():
+        assert entry["conforms"] is name.startswith("valid/"), name
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_shape_fixture(name: str) -> None:
+    entry = FIXTURES[name]
+    outcome = validate(read_graph([SHAPES_TESTS / name]))
+
+    assert outcome.conforms is entry["conforms"], outcome.summary()
+    actual = {
+        (
+            str(r.focus_node),
+            path_key(r.path, r.path_text),
+            r.severity_name,
+            str(r.source_shape),
+        )
+        for r in outcome.results
+    }
+    expected = {
+        (expand(e["focus"]), expected_path(e["path"]), e["severity"], expand(e["shape"]))
+        for e in entry["results"]
+    }
+    assert actual == expected, outcome.summary()
+
+    for e in entry["results"]:
+        if "value" in e:
+            assert any(
+                str(r.focus_node) == expand(e["focus"]) and str(r.value) == expand(e["value"])
+                for r in outcome.results
+            ), f"no result with value {e['value']}"
+    for r in outcome.results:
+        assert r.message, f"result without a message: {r}"
+
+
+def test_untyped_element_names_focus_node_value_and_message() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/element-untyped.ttl"]))
+    (result,) = outcome.violations
+    assert result.focus_node == URIRef("https://example.org/case-i05")
+    assert result.value == URIRef("https://example.org/act-i05")
+    assert result.path == PAL.act
+    assert result.constraint == SH.ClassConstraintComponent
+    assert "pal:Recruitment" in result.message
+    summary = outcome.summary()
+    assert "<https://example.org/case-i05>" in summary
+    assert "<https://example.org/act-i05>" in summary
+
+
+def test_negative_age_reports_person_and_value() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-negative.ttl"]))
+    (result,) = outcome.violations
+    assert result.focus_node == URIRef("https://example.org/person-i01")
+    assert result.value == Literal(-1)
+    assert "whole number of years" in result.message
+
+
+def test_contradiction_message_names_both_sides() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/present-and-ruled-out.ttl"]))
+    messages = {r.message for r in outcome.violations}
+    assert any("pal:act" in m and "pal:ActElement" in m for m in messages), messages
+    assert any("pal:benefit" in m and "pal:BenefitElement" in m for m in messages), messages
+    assert all(r.source_constraint == PALSH.PresentAndRuledOutCheck for r in outcome.violations)
+
+
+def test_privacy_warnings_do_not_repeat_the_personal_data() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]))
+    assert outcome.conforms
+    assert outcome.counts == {"Violation": 0, "Warning": 6, "Info": 0}
+    text = outcome.summary() + outcome.to_json() + outcome.to_turtle()
+    for personal in ("Placeholder Name", "+234", "someone@example.org", "A00000000", "2001-01-01"):
+        assert personal not in text
+
+
+def test_validation_does_not_change_the_data_graph() -> None:
+    data = read_graph([SHAPES_TESTS / "valid/case-supplied-subclass.ttl"])
+    before = Graph()
+    before += data
+    validate(data)
+    assert isomorphic(data, before)
+
+
+def test_blank_node_focus_nodes_keep_their_identity() -> None:
+    data = Graph()
+    case, act = BNode(), BNode()
+    data.add((case, RDF.type, PAL.Case))
+    data.add((case, PAL.affectedPerson, BNode()))
+    data.add((case, PAL.act, act))
+    outcome = validate(data)
+    class_results = [r for r in outcome.violations if r.path == PAL.act]
+    assert [(r.focus_node, r.value) for r in class_results] == [(case, act)]
+    # A blank-node case is fine for classification, but a partner dataset should name it.
+    assert [r.source_shape for r in outcome.warnings] == [PALSH.PartnerCaseShape]
+
+
+def test_json_and_counts() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/privacy-and-violation.ttl"]))
+    data = json.loads(outcome.to_json())
+    assert data["conforms"] is False
+    assert data["counts"] == {"Violation": 1, "Warning": 2, "Info": 0}
+    assert len(data["results"]) == 3
+    first = data["results"][0]
+    assert first["severity"] == "Violation"
+    assert first["focusNode"] == "https://example.org/person-i19"
+    assert first["resultPath"] == "pal:ageAtTimeOfAct"
+    assert first["value"] == "-5"
+    assert first["sourceShape"] == str(PALSH["PersonShape-ageAtTimeOfAct"])
+    assert first["sourceConstraintComponent"] == "MinInclusiveConstraintComponent"
+
+
+def test_report_graph_is_a_shacl_validation_report() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-130.ttl"]))
+    reports = list(outcome.report.subjects(RDF.type, SH.ValidationReport))
+    assert len(reports) == 1
+    assert outcome.report.value(reports[0], SH.conforms) == Literal(False)
+    assert len(list(outcome.report.objects(reports[0], SH.result))) == 1
+
+
+def test_summary_groups_by_shape_then_focus_node() -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]))
+    lines = outcome.summary().splitlines()
+    assert lines[0] == "Validation: conforms (0 violations, 6 warnings, 0 infos)."
+    assert lines.count("palsh:PersonPrivacyShape") == 1
+    assert lines.count("palsh:CasePrivacyShape") == 1
+    assert lines.count("  <https://example.org/person-v05>") == 1
+
+
+def test_an_empty_graph_conforms() -> None:
+    outcome = validate(Graph())
+    assert outcome.conforms
+    assert outcome.results == ()
+
+
+def test_default_shapes_are_loaded_once() -> None:
+    assert default_shapes() is default_shapes()
+    assert set(default_shapes().files) == {p.name for p in resources.shapes_files()}
+
+
+def test_shapes_can_be_chosen() -> None:
+    only_privacy = load_shapes(shape_files=[resources.shapes_dir() / "privacy.ttl"])
+    data = read_graph([SHAPES_TESTS / "invalid/privacy-and-violation.ttl"])
+    outcome = validate(data, shapes=only_privacy)
+    assert outcome.conforms
+    assert outcome.counts["Warning"] == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# House rules for the shapes themselves (shared/STYLE.md, "Ontology, shapes, queries")
+
+SHAPES_GRAPH_FILES = resources.shapes_files()
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def _shapes_graph(path: Path) -> Graph:
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.mark.parametrize("path", SHAPES_GRAPH_FILES, ids=lambda p: p.name)
+def test_shapes_file_has_an_ontology_header(path: Path) -> None:
+    graph = _shapes_graph(path)
+    (header,) = graph.subjects(RDF.type, OWL.Ontology)
+    assert str(header) == f"https://w3id.org/palermo/shapes/{path.stem}"
+    for prop in (OWL.versionIRI, OWL.versionInfo):
+        assert graph.value(header, prop) is not None, prop
+
+
+@pytest.mark.parametrize("path", SHAPES_GRAPH_FILES, ids=lambda p: p.name)
+def test_every_shape_is_named_targeted_and_has_severity_and_message(path: Path) -> None:
+    graph = _shapes_graph(path)
+    node_shapes = set(graph.subjects(RDF.type, SH.NodeShape))
+    property_shapes = set(graph.subjects(RDF.type, SH.PropertyShape))
+    assert node_shapes, "no node shapes"
+    for shape in node_shapes | property_shapes:
+        assert isinstance(shape, URIRef) and shape.startswith(str(PALSH)), shape
+        assert graph.value(shape, SH.severity) is not None, f"{shape} has no sh:severity"
+    for shape in node_shapes:
+        assert str(shape).endswith("Shape"), shape
+        assert any(graph.value(shape, t) is not None for t in TARGETS), f"{shape} has no target"
+        has_node_constraint = any(
+            p.startswith(str(SH))
+            and p not in (*TARGETS, SH.property, SH.sparql, SH.severity, SH.message)
+            for p in graph.predicates(shape, None)
+        )
+        if has_node_constraint:
+            assert graph.value(shape, SH.message) is not None, f"{shape} has no sh:message"
+    for shape in property_shapes:
+        assert graph.value(shape, SH.message) is not None, f"{shape} has no sh:message"
+    for constraint in set(graph.objects(None, SH.sparql)):
+        assert graph.value(constraint, SH.message) is not None, f"{constraint} has no message"
