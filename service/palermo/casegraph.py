@@ -1,4 +1,4 @@
-"""Finding the cases in an input graph and cutting it into one graph per case.
+"""Finding the triples of each case in an input graph.
 
 Cases are independent (DESIGN.md, "Decision rules"): the facts of one case never change the answer
 for another. So each case is reasoned over on its own, with the ontology and with the part of the
@@ -6,23 +6,28 @@ input that belongs to no case (the schema axioms a file brings, which "take effe
 submitted with them, as OWL 2 RL says, and no further").
 
 A case's own triples are those reachable from the case node: forward along any property but
-``rdf:type`` (whose objects are classes), backward only from the case node itself, and both ways
-along ``owl:sameAs``. Traversal stops at schema nodes (classes, properties, restrictions, lists of
-axioms) and at other cases.
+``rdf:type`` (whose objects are classes), backward only into the case node itself, and both ways
+along ``owl:sameAs``. Traversal stops at schema nodes (classes, properties, restrictions, the lists
+of axioms), at terms of the ontology and at other cases.
+
+Both reasoning paths use this module, so they see exactly the same graph for each case.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Literal
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from palermo.reasoning import CLASSIFICATION_CLASSES
 
-_SCHEMA_PREDICATES = frozenset(
+Triple = tuple[Node, Node, Node]
+
+SCHEMA_PREDICATES = frozenset(
     {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
      OWL.equivalentProperty, OWL.inverseOf, OWL.propertyChainAxiom, OWL.onProperty,
      OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.intersectionOf, OWL.unionOf,
@@ -30,7 +35,7 @@ _SCHEMA_PREDICATES = frozenset(
      OWL.maxCardinality, OWL.maxQualifiedCardinality, OWL.onClass, OWL.members,
      OWL.disjointUnionOf, OWL.onProperties, OWL.sourceIndividual, OWL.annotatedSource}
 )
-_SCHEMA_TYPES = frozenset(
+SCHEMA_TYPES = frozenset(
     {OWL.Class, RDFS.Class, OWL.Restriction, OWL.ObjectProperty, OWL.DatatypeProperty,
      OWL.AnnotationProperty, RDF.Property, OWL.TransitiveProperty, OWL.SymmetricProperty,
      OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.AsymmetricProperty,
@@ -39,82 +44,108 @@ _SCHEMA_TYPES = frozenset(
 )
 
 
+@dataclass
+class TripleIndex:
+    """The input triples, indexed by subject and by object. Asserted memberships of the
+    classification classes are dropped: Palermo infers them from the elements, so that an
+    assessment always follows from the facts."""
+
+    triples: list[Triple] = field(default_factory=list)
+    out: dict[Node, list[Triple]] = field(default_factory=lambda: defaultdict(list))
+    into: dict[Node, list[Triple]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, triples: Iterable[Triple]) -> TripleIndex:
+        index = cls()
+        seen: set[Triple] = set()
+        for t in triples:
+            if t in seen or (t[1] == RDF.type and t[2] in CLASSIFICATION_CLASSES):
+                continue
+            seen.add(t)
+            index.triples.append(t)
+            index.out[t[0]].append(t)
+            if not isinstance(t[2], Literal):
+                index.into[t[2]].append(t)
+        return index
+
+
 @dataclass(frozen=True)
 class CasePartition:
-    """An input graph cut into the graph of each case and the part shared by all of them."""
+    """The triples of each case, and those that belong to no case (shared by all)."""
 
-    shared: Graph
-    cases: dict[Node, Graph]
+    shared: list[Triple]
+    cases: dict[Node, list[Triple]]
+    #: True when no two cases share a node and nothing is shared: then reasoning over the
+    #: whole input gives each case exactly what reasoning over it alone would.
+    disjoint: bool
 
 
-def schema_nodes(graph: Graph) -> set[Node]:
-    """Nodes that are schema: subjects of schema axioms, declared classes and properties, and
-    the RDF lists those axioms use."""
+def schema_nodes(index: TripleIndex) -> set[Node]:
+    """Subjects of schema axioms, declared classes and properties, and the RDF lists those
+    axioms use."""
     nodes: set[Node] = set()
-    for s, p, o in graph:
-        if p in _SCHEMA_PREDICATES or (p == RDF.type and o in _SCHEMA_TYPES):
+    for s, p, o in index.triples:
+        if p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES):
             nodes.add(s)
-    # RDF lists hanging off schema nodes (owl:intersectionOf, owl:propertyChainAxiom, ...).
-    frontier = [o for s in nodes for o in graph.objects(s, None) if isinstance(o, BNode)]
+    frontier = [o for s in nodes for (_, _, o) in index.out.get(s, ()) if isinstance(o, BNode)]
     while frontier:
         node = frontier.pop()
         if node in nodes:
             continue
-        if (node, RDF.first, None) in graph or (node, RDF.rest, None) in graph:
+        listy = any(p in (RDF.first, RDF.rest) for (_, p, _) in index.out.get(node, ()))
+        if listy:
             nodes.add(node)
-            frontier.extend(o for o in graph.objects(node, None) if isinstance(o, BNode))
+            frontier.extend(o for (_, _, o) in index.out[node] if isinstance(o, BNode))
     return nodes
 
 
-def case_triples(graph: Graph, case: Node, stop: set[Node]) -> Graph:
-    """The triples that belong to ``case``: see the module docstring for the traversal."""
-    own = Graph()
+def case_triples(index: TripleIndex, case: Node, stop: set[Node]) -> tuple[list[Triple], set[Node]]:
+    """The triples that belong to ``case`` and the nodes they reach (module docstring)."""
+    own: list[Triple] = []
     seen: set[Node] = {case}
     frontier: list[Node] = [case]
-    for s, p, o in graph.triples((None, None, case)):
-        if s not in stop or p == OWL.sameAs:
-            own.add((s, p, o))
-            if s not in seen and s not in stop:
-                seen.add(s)
-                frontier.append(s)
+
+    def visit(node: Node) -> None:
+        if node not in seen and node not in stop:
+            seen.add(node)
+            frontier.append(node)
+
+    for t in index.into.get(case, ()):
+        if t[0] not in stop or t[1] == OWL.sameAs:
+            own.append(t)
+            visit(t[0])
     while frontier:
         node = frontier.pop()
-        for s, p, o in graph.triples((node, None, None)):
-            own.add((s, p, o))
-            if p == RDF.type or isinstance(o, Literal) or o in seen or o in stop:
-                continue
-            seen.add(o)
-            frontier.append(o)
-        for s in graph.subjects(OWL.sameAs, node):
-            own.add((s, OWL.sameAs, node))
-            if s not in seen and s not in stop:
-                seen.add(s)
-                frontier.append(s)
-    return own
+        for t in index.out.get(node, ()):
+            own.append(t)
+            if t[1] != RDF.type and not isinstance(t[2], Literal):
+                visit(t[2])
+        if node is not case:
+            for t in index.into.get(node, ()):
+                if t[1] == OWL.sameAs:
+                    own.append(t)
+                    visit(t[0])
+    return list(dict.fromkeys(own)), seen
 
 
-def partition(graph: Graph, cases: Iterable[Node], *, ontology_terms: set[Node]) -> CasePartition:
-    """Cut ``graph`` into one graph per case and the shared rest.
-
-    Asserted memberships of the classification classes are dropped: Palermo infers them from the
-    elements, so that an assessment always follows from the facts.
-    """
-    clean = Graph()
-    for triple in graph:
-        if triple[1] == RDF.type and triple[2] in CLASSIFICATION_CLASSES:
-            continue
-        clean.add(triple)
+def partition(
+    index: TripleIndex, cases: Iterable[Node], *, ontology_terms: set[Node]
+) -> CasePartition:
+    """Cut the input into the triples of each case and the shared rest."""
     case_list = list(dict.fromkeys(cases))
-    schema = schema_nodes(clean)
-    per_case: dict[Node, Graph] = {}
-    claimed: set[tuple[Node, Node, Node]] = set()
+    case_set = set(case_list)
+    stop_base = schema_nodes(index) | ontology_terms
+    per_case: dict[Node, list[Triple]] = {}
+    claimed: set[Triple] = set()
+    owner: dict[Node, Node] = {}
+    disjoint = True
     for case in case_list:
-        stop = schema | ontology_terms | (set(case_list) - {case})
-        own = case_triples(clean, case, stop)
+        stop = stop_base | (case_set - {case})
+        own, nodes = case_triples(index, case, stop)
         per_case[case] = own
         claimed.update(own)
-    shared = Graph()
-    for triple in clean:
-        if triple not in claimed:
-            shared.add(triple)
-    return CasePartition(shared=shared, cases=per_case)
+        for node in nodes:
+            if owner.setdefault(node, case) != case:
+                disjoint = False
+    shared = [t for t in index.triples if t not in claimed]
+    return CasePartition(shared=shared, cases=per_case, disjoint=disjoint and not shared)

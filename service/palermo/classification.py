@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -27,12 +27,12 @@ from typing import Any
 from typing import Literal as TypingLiteral
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import OWL, PROV, RDF, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from palermo import __version__, resources
-from palermo.casegraph import partition
+from palermo.casegraph import TripleIndex, partition
 from palermo.namespaces import CASE_BASE, ONTOLOGY_IRI, PAL
 from palermo.reasoning import Ontology, default_ontology, local_name, owlrl_closure
 
@@ -477,20 +477,19 @@ class Classifier:
         self._facts_query = prepareQuery(
             resources.query_file("case-facts", "assessment").read_text(), initNs=prefixes
         )
-        self._ontology_terms = {s for s in self.ontology.graph.subjects() if isinstance(s, URIRef)}
+        self.ontology_terms = {s for s in self.ontology.graph.subjects() if isinstance(s, URIRef)}
 
     # The reference path: owlrl, one case at a time.
 
-    def find_cases(self, graph: Graph) -> list[Node]:
-        """Every ``pal:Case`` of ``graph`` in the OWL 2 RL closure of the ontology and ``graph``."""
+    def find_cases(self, index: TripleIndex) -> list[Node]:
+        """Every ``pal:Case`` of the input in the OWL 2 RL closure of the ontology and the input."""
         closed = Graph()
         closed += self.ontology.tbox
-        closed += graph
+        for triple in index.triples:
+            closed.add(triple)
         owlrl_closure(closed)
-        return sorted(
-            (c for c in closed.subjects(RDF.type, PAL.Case) if not isinstance(c, Literal)),
-            key=lambda c: (isinstance(c, BNode), str(c)),
-        )
+        cases = closed.subjects(RDF.type, PAL.Case)
+        return sort_cases(c for c in cases if not isinstance(c, Literal))
 
     def close_case(self, case_graph: Graph) -> Graph:
         """The case graph with the ontology, the age classes and its OWL 2 RL closure."""
@@ -511,21 +510,25 @@ class Classifier:
 
     def classify_owlrl(self, graph: Graph) -> list[ClassifiedCase]:
         """Classify with owlrl, the reference reasoner, one case at a time."""
-        cases = self.find_cases(graph)
-        parts = partition(graph, cases, ontology_terms=self._ontology_terms)
+        index = TripleIndex.of(graph)
+        cases = self.find_cases(index)
+        parts = partition(index, cases, ontology_terms=self.ontology_terms)
         results = []
         for case in cases:
+            own = Graph()
+            for triple in parts.cases[case]:
+                own.add(triple)
             asserted = Graph()
-            asserted += parts.shared
-            asserted += parts.cases[case]
+            asserted += own
+            for triple in parts.shared:
+                asserted.add(triple)
             closed = self.close_case(asserted)
             facts = self.facts_of(closed, case)
-            inferred = _inferred_about(closed, asserted, self.ontology.tbox, parts.cases[case])
             results.append(
                 ClassifiedCase(
                     case=case,
-                    asserted=parts.cases[case],
-                    inferred=inferred,
+                    asserted=own,
+                    inferred=inferred_about(closed, own, known=(asserted, self.ontology.tbox)),
                     assessment=assess(case, facts, self.ontology, "owlrl"),
                 )
             )
@@ -547,17 +550,24 @@ class Classifier:
         return results
 
 
-def _inferred_about(closed: Graph, asserted: Graph, tbox: Graph, own: Graph) -> Graph:
-    """The triples reasoning added about the nodes of a case (no literal subjects, no
-    references to the ontology's anonymous class expressions)."""
-    nodes = {s for s in own.subjects()} | {o for o in own.objects() if not isinstance(o, Literal)}
+def sort_cases(cases: Iterable[Node]) -> list[Node]:
+    """Cases in a stable order: IRIs first, each group by its text."""
+    return sorted(set(cases), key=lambda c: (isinstance(c, BNode), str(c)))
+
+
+def inferred_about(
+    closed: Iterable[tuple[Node, Node, Node]], own: Graph, known: Iterable[Container]
+) -> Graph:
+    """The triples reasoning added about the nodes of a case: no literal subjects, no
+    ``owl:Thing``, no references to anonymous class expressions of the ontology."""
+    nodes = set(own.subjects()) | {o for o in own.objects() if not isinstance(o, Literal)}
     inferred = Graph()
     for s, p, o in closed:
-        if s not in nodes or isinstance(s, Literal):
+        if s not in nodes or isinstance(s, Literal) or o == OWL.Thing:
             continue
         if isinstance(o, BNode) and o not in nodes:
             continue
-        if (s, p, o) in asserted or (s, p, o) in tbox:
+        if any((s, p, o) in k for k in known):
             continue
         inferred.add((s, p, o))
     return inferred
