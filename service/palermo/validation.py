@@ -207,6 +207,8 @@ def validate(data: Graph, *, shapes: Shapes | None = None) -> ValidationOutcome:
     started = time.perf_counter()
     # The same as pySHACL's ont_graph mixing, done here so that the graph is a _ValidationGraph.
     mixed = _ValidationGraph()
+    for prefix, namespace in data.namespaces():
+        mixed.bind(prefix, namespace, override=False)
     mixed += data
     mixed += shapes.ontology
     _, report, _ = pyshacl.validate(
