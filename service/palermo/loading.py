@@ -120,7 +120,15 @@ def candidate_graphs(store: Store, update: str) -> set[str]:
     in ways the text does not settle (``GRAPH ?g``, ``ALL``, ``NAMED``, prefixed names)."""
     if _BROAD.search(update):
         return {g for g in store.graph_names() if g not in SERVICE_GRAPHS}
-    return {g for g in _FULL_IRI.findall(update) if g not in SERVICE_GRAPHS}
+    return {g for g in _FULL_IRI.findall(update) if g not in SERVICE_GRAPHS and _is_iri(g)}
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def update_and_reclassify(

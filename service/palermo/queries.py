@@ -399,6 +399,9 @@ class QueryRunner:
             if count % 256 == 0 and (cancelled.is_set() or time.monotonic() > deadline):
                 raise QueryTimeout("the query ran longer than the limit and was stopped")
 
+        # pyoxigraph result iterators must be dropped on the thread that made them: every
+        # reference is released in ``finally``, before an exception travels to the caller.
+        solution = triple = None
         try:
             if isinstance(results, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(results))
@@ -417,6 +420,8 @@ class QueryRunner:
         except (OSError, RuntimeError) as exc:
             # Evaluation errors (for example a SERVICE call that fails) are the query's fault.
             raise QuerySyntaxError(f"the query could not be evaluated: {exc}") from None
+        finally:
+            del results, solution, triple
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -26,10 +26,7 @@ def _body_graph() -> Graph:
 
 
 def _violations(outcome) -> list:
-    summary = outcome.to_json()
-    if isinstance(summary, dict):
-        return summary.get("results", summary.get("violations", [summary]))
-    return list(summary)
+    return [r.as_dict() for r in outcome.violations]
 
 
 @bp.post("/classify")
@@ -62,5 +59,5 @@ def validate_graph() -> Response:
     outcome = validate(_body_graph())
     media = negotiate([JSON, *RDF_FORMATS])
     if media == JSON:
-        return Response(json.dumps(outcome.to_json()), mimetype=JSON, headers={"Vary": "Accept"})
-    return rdf_response(to_triples(outcome.report_graph))
+        return Response(json.dumps(outcome.as_dict()), mimetype=JSON, headers={"Vary": "Accept"})
+    return rdf_response(to_triples(outcome.report))

@@ -1,0 +1,149 @@
+"""Shared fixtures. Each block belongs to one part of the suite; add yours in a separate block."""
+
+from __future__ import annotations
+
+# ================================================================================================
+# Service (issue 3): app/client from create_app({...}) with an in-memory store, as flaskr does.
+# ================================================================================================
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+WRITE_TOKEN = "test-writer-token"
+READ_TOKEN = "test-reader-token"
+WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+READ = {"Authorization": f"Bearer {READ_TOKEN}"}
+
+# Three small case graphs (DESIGN.md case-graph contract), inline so that they do not move.
+CASE_TRAFFICKING = """
+@prefix pal: <https://w3id.org/palermo/ontology#> .
+@prefix country: <http://publications.europa.eu/resource/authority/country/> .
+<https://example.org/case/svc1> a pal:Case ;
+    pal:act [ a pal:Recruitment ] ;
+    pal:means [ a pal:Deception ] ;
+    pal:purpose [ a pal:ForcedLabour ] ;
+    pal:perpetrator <https://example.org/person/r1> ;
+    pal:countryOfOrigin country:PHL ;
+    pal:countryOfExploitation country:MYS ;
+    pal:affectedPerson [ a pal:Person ; pal:ageAtTimeOfAct 30 ] .
+<https://example.org/person/r1> a pal:Recruiter ;
+    pal:relationshipToPerson pal:FriendOrAcquaintance .
+"""
+CASE_CHILD = """
+@prefix pal: <https://w3id.org/palermo/ontology#> .
+<https://example.org/case/svc2> a pal:Case ;
+    pal:act [ a pal:Harbouring ] ;
+    pal:purpose [ a pal:SexualExploitation ] ;
+    pal:affectedPerson [ a pal:Person ; pal:ageAtTimeOfAct 15 ] .
+"""
+CASE_SMUGGLING = """
+@prefix pal: <https://w3id.org/palermo/ontology#> .
+<https://example.org/case/svc3> a pal:Case ;
+    pal:procures [ a pal:IllegalEntry ] ;
+    pal:benefit [ a pal:FinancialBenefit ] ;
+    pal:means [ a pal:ThreatOfForce ] ;
+    pal:affectedPerson [ a pal:Person ; pal:ageAtTimeOfAct 25 ] .
+"""
+CASE_VIOLATION = """
+@prefix pal: <https://w3id.org/palermo/ontology#> .
+<https://example.org/case/bad1> a pal:Case ;
+    pal:act [ a pal:Recruitment ] ;
+    pal:ruledOut pal:ActElement .
+"""
+
+
+def base_config(**overrides: object) -> dict[str, object]:
+    config: dict[str, object] = {
+        "MEMORY": True,
+        "TOKENS": f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
+        "QUERY_TIMEOUT": 10.0,
+        "MAX_RESULT_ROWS": 100_000,
+        "LOAD_EXAMPLES": False,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def classified_cases() -> dict[str, list]:
+    """The three inline cases, classified once per session (owlrl takes about a second each)."""
+    from palermo.loading import classify_graph
+
+    out = {}
+    for name, text in (
+        ("trafficking", CASE_TRAFFICKING),
+        ("child", CASE_CHILD),
+        ("smuggling", CASE_SMUGGLING),
+    ):
+        out[name] = classify_graph(Graph().parse(data=text, format="turtle"))
+    return out
+
+
+@pytest.fixture
+def make_app():
+    """A factory of apps; every app it made is closed at the end of the test."""
+    from palermo.app import close_app, create_app
+
+    made = []
+
+    def factory(**overrides: object):
+        app = create_app(base_config(**overrides))
+        app.config["TESTING"] = True
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        close_app(app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def loaded_app(make_app, classified_cases):
+    """An app whose store holds the three classified cases, in a private dataset."""
+    from palermo.store import writes_for_cases
+
+    app = make_app()
+    store = app.extensions["palermo"].store
+    for cases in classified_cases.values():
+        store.write_case_graphs(writes_for_cases(cases), dataset="private")
+    return app
+
+
+@pytest.fixture
+def loaded_client(loaded_app):
+    return loaded_app.test_client()
+
+
+def store_snapshot(app) -> set:
+    """Every quad in the app's store, to prove that a refused request changed nothing."""
+    return set(app.extensions["palermo"].store)
+
+
+def parse_rdf(data: bytes, media_type: str) -> Graph:
+    """Parse an answer with pyoxigraph (rdflib's JSON-LD parser warns, and warnings are errors)."""
+    from palermo.parsing import parse_quads, syntax_for_media_type, to_graph
+
+    return to_graph(parse_quads(data, syntax_for_media_type(media_type)))
+
+
+@pytest.fixture
+def snapshot() -> Iterator:
+    yield store_snapshot
+
+
+# ================================================================================================
