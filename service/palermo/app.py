@@ -13,10 +13,9 @@ from palermo.api import classify, data, errors, health, ontology, queries, sparq
 from palermo.api.auth import Tokens
 from palermo.api.context import Palermo
 from palermo.config import load_config
-from palermo.loading import load_files
-from palermo.parsing import read_file
+from palermo.loading import load_files, load_service_graphs
 from palermo.queries import QueryRunner, load_named_queries
-from palermo.store import ONTOLOGY_GRAPH, SHAPES_GRAPH, Store, open_store
+from palermo.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +24,6 @@ EXAMPLES_DATASET = "examples"
 # CORS for reads (https://fetch.spec.whatwg.org/#http-cors-protocol): any origin may read; the
 # Authorization header is not allowed cross-origin, so browsers cannot send tokens from other sites.
 _CORS_READ_POSTS = {"sparql.sparql", "classify.classify_case", "classify.validate_graph"}
-
-
-def load_service_graphs(store: Store) -> None:
-    """(Re)load the ontology and shapes graphs from the files of this release."""
-    for graph, files in (
-        (ONTOLOGY_GRAPH, resources.ontology_files()),
-        (SHAPES_GRAPH, resources.shapes_files()),
-    ):
-        triples = [q.triple for path in files for q in read_file(path)]
-        store.replace_graph(graph, triples)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

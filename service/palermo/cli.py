@@ -92,3 +92,135 @@ def validate_command(fmt: str, files: tuple[Path, ...]) -> None:
         click.echo(outcome.summary(), nl=False)
     if not outcome.conforms:
         click.get_current_context().exit(1)
+
+
+# ------------------------------------------------------------------------------------------------
+# The service: serve, load, query (issue 3). They read PALERMO_DATA_DIR like the service does.
+
+
+def _service_config(data_dir: Path | None = None, memory: bool = False) -> dict:
+    from palermo.config import load_config
+
+    overrides: dict = {}
+    if memory:
+        overrides["MEMORY"] = True
+    elif data_dir is not None:
+        overrides["DATA_DIR"] = str(data_dir)
+        overrides["MEMORY"] = False
+    return load_config(overrides)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Store folder.")
+@click.option("--memory", is_flag=True, help="Keep the store in memory (lost on exit).")
+@click.option("--examples", is_flag=True, help="Load examples/*.ttl as a public dataset.")
+@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads.")
+def serve_command(
+    host: str, port: int, data_dir: Path | None, memory: bool, examples: bool, threads: int
+) -> None:
+    """Run the service on waitress (a production WSGI server)."""
+    import waitress
+
+    from palermo.app import close_app, create_app
+
+    if data_dir is not None and memory:
+        raise click.UsageError("give --data-dir or --memory, not both")
+    config = _service_config(data_dir, memory)
+    if examples:
+        config["LOAD_EXAMPLES"] = True
+    app = create_app(config)
+    where = "memory" if config.get("MEMORY") else config["DATA_DIR"]
+    click.echo(f"palermo: serving http://{host}:{port}/ (store: {where})", err=True)
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="palermo")
+    finally:
+        close_app(app)
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--public", is_flag=True, help="Mark the dataset public (default: private).")
+@click.option("--dataset", default=None, help="Dataset name (default: 'public' or 'private').")
+@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default=None)
+def load_command(
+    files: tuple[Path, ...], public: bool, dataset: str | None, reasoner: str | None
+) -> None:
+    """Load case data into the store, classified; every case with its assessment."""
+    from tqdm import tqdm
+
+    from palermo.loading import load_files, load_service_graphs
+    from palermo.store import open_store
+
+    config = _service_config()
+    store = open_store(config)
+    load_service_graphs(store)
+    try:
+        with tqdm(total=len(files), unit="file", file=sys.stderr, disable=len(files) < 2) as bar:
+            count = load_files(
+                store,
+                list(files),
+                dataset=dataset or ("public" if public else "private"),
+                public=public,
+                reasoner=reasoner or str(config["REASONER"]),
+                progress=lambda _n: bar.update(1),
+            )
+    finally:
+        store.close()
+    click.echo(f"palermo: loaded {count} case(s) from {len(files)} file(s)", err=True)
+
+
+@main.command("query")
+@click.argument("query", required=False)
+@click.option("--name", help="Run the named query NAME (queries/NAME.rq).")
+@click.option("--param", "params", multiple=True, help="NAME=VALUE for a named query's parameter.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv", "tsv"]), default="json", show_default=True
+)
+def query_command(query: str | None, name: str | None, params: tuple[str, ...], fmt: str) -> None:
+    """Run a SPARQL query (text, or @FILE) or a named query on the store."""
+    import pyoxigraph as ox
+
+    from palermo.errors import InputError
+    from palermo.queries import QueryRunner, get_named_query, load_named_queries
+    from palermo.store import open_store
+
+    if (query is None) == (name is None):
+        raise click.UsageError("give a QUERY or --name NAME")
+    if name is not None:
+        values = {}
+        for p in params:
+            key, sep, value = p.partition("=")
+            if not sep:
+                raise click.UsageError(f"--param {p!r}: write NAME=VALUE")
+            values[key] = value
+        text = get_named_query(load_named_queries(), name).bind(values)
+    elif query.startswith("@"):
+        try:
+            text = Path(query[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(exc.strerror or str(exc), source=query[1:]) from None
+    else:
+        text = query
+    config = _service_config()
+    store = open_store(config)
+    runner = QueryRunner(
+        timeout=float(config["QUERY_TIMEOUT"]), max_rows=int(config["MAX_RESULT_ROWS"]), workers=1
+    )
+    try:
+        result = runner.run(store, text)
+    finally:
+        runner.close()
+        store.close()
+    if result.kind == "graph":
+        sys.stdout.buffer.write(ox.serialize(list(result.triples), format=ox.RdfFormat.N_TRIPLES))
+        return
+    formats = {
+        "json": ox.QueryResultsFormat.JSON,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+    }
+    sys.stdout.buffer.write(result.serialize(formats[fmt]))
+    if fmt == "json":
+        sys.stdout.write("\n")

@@ -17,9 +17,12 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
+from palermo import resources
 from palermo.parsing import read_file, to_graph
 from palermo.store import (
+    ONTOLOGY_GRAPH,
     SERVICE_GRAPHS,
+    SHAPES_GRAPH,
     CaseGraphWrite,
     Store,
     case_graph_write,
@@ -28,6 +31,15 @@ from palermo.store import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def load_service_graphs(store: Store) -> None:
+    """(Re)load the ontology and shapes graphs from the files of this release."""
+    for graph, files in (
+        (ONTOLOGY_GRAPH, resources.ontology_files()),
+        (SHAPES_GRAPH, resources.shapes_files()),
+    ):
+        store.replace_graph(graph, [q.triple for path in files for q in read_file(path)])
 
 
 def classify_graph(graph: Graph, reasoner: str = "owlrl") -> list[Any]:
