@@ -44,14 +44,47 @@ PREFIXES = {
 def negotiate(offered: Iterable[str]) -> str:
     """The best of ``offered`` for the request's Accept header (the first when none is sent)."""
     offered = list(offered)
-    if not request.headers.get("Accept"):
+    header = request.headers.get("Accept")
+    if not header:
         return offered[0]
-    best = request.accept_mimetypes.best_match(offered)
+    best = best_match(header, offered)
     if best is None:
         raise NotAcceptable(
             f"none of the requested media types is available; offered: {', '.join(offered)}"
         )
     return best
+
+
+def best_match(header: str, offered: list[str]) -> str | None:
+    """RFC 9110 12.5.1: the offered type with the highest quality; media-type parameters other
+    than ``q`` (``charset=utf-8``) are ignored, and ties go to the server's order."""
+    ranges: list[tuple[str, float]] = []
+    for item in header.split(","):
+        parts = [p.strip() for p in item.split(";")]
+        if not parts[0]:
+            continue
+        q = 1.0
+        for param in parts[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((parts[0].lower(), q))
+
+    def quality(media: str) -> tuple[float, int]:
+        kind = media.split("/", 1)[0] + "/*"
+        best = (-1.0, -1)
+        for rng, q in ranges:
+            specificity = 2 if rng == media else 1 if rng == kind else 0 if rng == "*/*" else -1
+            if specificity >= 0 and specificity > best[1]:
+                best = (q, specificity)
+        return best
+
+    scored = [(quality(m)[0], -i, m) for i, m in enumerate(offered)]
+    q, _, media = max(scored)
+    return media if q > 0 else None
 
 
 def rdf_response(triples: Iterable[ox.Triple], *, status: int = 200) -> Response:

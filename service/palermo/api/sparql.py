@@ -133,7 +133,11 @@ def _query(query: str, pairs: list[tuple[str, str]]) -> Response:
         default_graphs = list(default)
         named_graphs = named
     result = app.runner.run(
-        app.store, query, default_graphs=default_graphs, named_graphs=named_graphs
+        app.store,
+        query,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        base_iri=request.base_url,
     )
     return result_response(result)
 
@@ -152,7 +156,7 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
             update,
             dataset=str(app.config.get("API_DATASET", "private")),
             reasoner=str(app.config.get("REASONER", "owlrl")),
-            base_iri=None,
+            base_iri=request.base_url,
         )
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc.msg or exc)) from None
