@@ -75,8 +75,10 @@ class CasePartition:
 
     shared: list[Triple]
     cases: dict[Node, list[Triple]]
-    #: True when no two cases share a node and nothing is shared: then reasoning over the
-    #: whole input gives each case exactly what reasoning over it alone would.
+    #: True when nothing is shared and no two cases share a node other than an IRI that has no
+    #: triples of its own in the input (a country, say): then reasoning over the whole input
+    #: gives each case what reasoning over it alone would, as long as no inverse property or
+    #: schema of the input runs back from such an IRI (the reference path checks that).
     disjoint: bool
 
 
@@ -99,32 +101,37 @@ def schema_nodes(index: TripleIndex) -> set[Node]:
     return nodes
 
 
-def case_triples(index: TripleIndex, case: Node, stop: set[Node]) -> tuple[list[Triple], set[Node]]:
-    """The triples that belong to ``case`` and the nodes they reach (module docstring)."""
+def case_triples(
+    index: TripleIndex, case: Node, stop: set[Node], others: set[Node]
+) -> tuple[list[Triple], set[Node]]:
+    """The triples that belong to ``case`` and the nodes they reach (module docstring).
+
+    ``stop`` are never entered; ``others`` (the other cases) only through ``owl:sameAs``, which
+    makes them the same case.
+    """
     own: list[Triple] = []
     seen: set[Node] = {case}
     frontier: list[Node] = [case]
 
-    def visit(node: Node) -> None:
-        if node not in seen and node not in stop:
-            seen.add(node)
-            frontier.append(node)
+    def visit(node: Node, same_as: bool = False) -> None:
+        if node in seen or node in stop or (node in others and not same_as):
+            return
+        seen.add(node)
+        frontier.append(node)
 
-    for t in index.into.get(case, ()):
-        if t[0] not in stop or t[1] == OWL.sameAs:
-            own.append(t)
-            visit(t[0])
     while frontier:
         node = frontier.pop()
         for t in index.out.get(node, ()):
             own.append(t)
             if t[1] != RDF.type and not isinstance(t[2], Literal):
-                visit(t[2])
-        if node is not case:
-            for t in index.into.get(node, ()):
-                if t[1] == OWL.sameAs:
-                    own.append(t)
-                    visit(t[0])
+                visit(t[2], same_as=t[1] == OWL.sameAs)
+        for t in index.into.get(node, ()):
+            if t[1] == OWL.sameAs:
+                own.append(t)
+                visit(t[0], same_as=True)
+            elif node is case and t[0] not in stop and t[0] not in others:
+                own.append(t)
+                visit(t[0])
     return list(dict.fromkeys(own)), seen
 
 
@@ -140,11 +147,12 @@ def partition(
     owner: dict[Node, Node] = {}
     disjoint = True
     for case in case_list:
-        stop = stop_base | (case_set - {case})
-        own, nodes = case_triples(index, case, stop)
+        own, nodes = case_triples(index, case, stop_base, case_set - {case})
         per_case[case] = own
         claimed.update(own)
         for node in nodes:
+            if node not in index.out and not isinstance(node, BNode):
+                continue  # a leaf IRI: it carries no facts of its own
             if owner.setdefault(node, case) != case:
                 disjoint = False
     shared = [t for t in index.triples if t not in claimed]

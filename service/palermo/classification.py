@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -32,7 +32,8 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from palermo import __version__, resources
-from palermo.casegraph import TripleIndex, partition
+from palermo.casegraph import TripleIndex, partition, schema_nodes
+from palermo.fastpath import Closure, RuleCache, RuleSet, close, has_unsupported
 from palermo.namespaces import CASE_BASE, ONTOLOGY_IRI, PAL
 from palermo.reasoning import Ontology, default_ontology, local_name, owlrl_closure
 
@@ -461,6 +462,46 @@ def read_facts(
 
 _EMPTY_FACTS = CaseFacts(frozenset(), frozenset(), frozenset(), None, {})
 
+_ELEMENT_PROPERTIES: dict[URIRef, tuple[str, URIRef]] = {
+    PAL.act: ("act", PAL.Act),
+    PAL.means: ("means", PAL.Means),
+    PAL.purpose: ("purpose", PAL.Exploitation),
+    PAL.procures: ("irregularMigration", PAL.IrregularMigration),
+    PAL.benefit: ("benefit", PAL.MaterialBenefit),
+}
+_CASE_CLASSES = frozenset({PAL.TraffickingCase, PAL.ChildTraffickingCase, PAL.SmugglingCase})
+_PERSON_CLASSES = frozenset({PAL.Child, PAL.Adult})
+
+
+def facts_from_closure(closure: Closure, case: Node, rules: RuleSet) -> CaseFacts:
+    """The facts of ``case`` read from a fast-path closure: the same facts the queries in
+    ``queries/assessment/`` read on the reference path."""
+    types = closure.types
+    element_rows = []
+    fact_rows: list[tuple[Node, str, Node]] = [
+        (case, "class", cls) for cls in types.get(case, ()) if cls in _CASE_CLASSES
+    ]
+    for p, o in closure.out.get(case, ()):
+        if p == PAL.affectedPerson:
+            fact_rows.extend((case, "person", c) for c in types.get(o, ()) if c in _PERSON_CLASSES)
+        elif p == PAL.ruledOut:
+            fact_rows.append((case, "ruledOut", o))
+        elif p == PAL.consentGiven:
+            fact_rows.append((case, "consent", o))
+        elif p in _ELEMENT_PROPERTIES:
+            kind, range_ = _ELEMENT_PROPERTIES[p]
+            named = [c for c in types.get(o, ()) if isinstance(c, URIRef)]
+            for cls in named:
+                if range_ not in rules.supers(cls):
+                    continue
+                narrower = any(
+                    d != cls and cls in rules.supers(d) and d not in rules.supers(cls)
+                    for d in named
+                )
+                if not narrower:
+                    element_rows.append((case, kind, o, cls))
+    return read_facts(element_rows, fact_rows).get(case, _EMPTY_FACTS)
+
 
 class Classifier:
     """Classifies case graphs; built once (the ontology and the queries) and reused."""
@@ -477,68 +518,108 @@ class Classifier:
         self._facts_query = prepareQuery(
             resources.query_file("case-facts", "assessment").read_text(), initNs=prefixes
         )
+        self._rules: RuleCache | None = None
         self.ontology_terms = {s for s in self.ontology.graph.subjects() if isinstance(s, URIRef)}
 
-    # The reference path: owlrl, one case at a time.
+    # The reference path: owlrl.
 
-    def find_cases(self, index: TripleIndex) -> list[Node]:
-        """Every ``pal:Case`` of the input in the OWL 2 RL closure of the ontology and the input."""
-        closed = Graph()
-        closed += self.ontology.tbox
-        for triple in index.triples:
-            closed.add(triple)
-        owlrl_closure(closed)
-        cases = closed.subjects(RDF.type, PAL.Case)
-        return sort_cases(c for c in cases if not isinstance(c, Literal))
-
-    def close_case(self, case_graph: Graph) -> Graph:
-        """The case graph with the ontology, the age classes and its OWL 2 RL closure."""
+    def close_graph(self, triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+        """The triples with the ontology, the age classes and their OWL 2 RL closure (owlrl)."""
         g = Graph()
         g += self.ontology.tbox
-        g += case_graph
+        for triple in triples:
+            g.add(triple)
         for triple in list(g.query(self._age_query)):
             g.add(triple)
         return owlrl_closure(g)
 
-    def facts_of(self, closed: Graph, case: Node) -> CaseFacts:
-        bindings = {"case": case}
-        facts = read_facts(
+    def query_facts(self, closed: Graph, case: Node | None = None) -> dict[Node, CaseFacts]:
+        """Run the assessment queries on a closed graph, for one case or for all."""
+        bindings = {"case": case} if case is not None else {}
+        return read_facts(
             closed.query(self._elements_query, initBindings=bindings),
             closed.query(self._facts_query, initBindings=bindings),
         )
-        return facts.get(case, _EMPTY_FACTS)
 
-    def classify_owlrl(self, graph: Graph) -> list[ClassifiedCase]:
-        """Classify with owlrl, the reference reasoner, one case at a time."""
+    def classify_owlrl(self, graph: Graph, *, batch: bool = False) -> list[ClassifiedCase]:
+        """Classify with owlrl, the reference reasoner, one case at a time.
+
+        With ``batch``, and only when the cases share no node but leaf IRIs, and the input has
+        nothing outside the cases, the whole input is closed in one owlrl run: for such input
+        OWL 2 RL entails for each case what it entails for the case alone. Tests and benchmarks
+        use it to run the reference over thousands of cases; a test holds it to the
+        one-case-at-a-time answers.
+        """
         index = TripleIndex.of(graph)
-        cases = self.find_cases(index)
+        whole = self.close_graph(index.triples)
+        cases = sort_cases(c for c in whole.subjects(RDF.type, PAL.Case)
+                           if not isinstance(c, Literal))
         parts = partition(index, cases, ontology_terms=self.ontology_terms)
+        batched = batch and parts.disjoint
+        all_facts = self.query_facts(whole) if batched else {}
         results = []
         for case in cases:
-            own = Graph()
-            for triple in parts.cases[case]:
-                own.add(triple)
-            asserted = Graph()
-            asserted += own
-            for triple in parts.shared:
-                asserted.add(triple)
-            closed = self.close_case(asserted)
-            facts = self.facts_of(closed, case)
+            own = _graph(parts.cases[case])
+            if batched:
+                closed, facts = whole, all_facts.get(case, _EMPTY_FACTS)
+            else:
+                closed = self.close_graph([*parts.shared, *parts.cases[case]])
+                facts = self.query_facts(closed, case).get(case, _EMPTY_FACTS)
+            known = (own, set(parts.shared), self.ontology.tbox)
             results.append(
                 ClassifiedCase(
                     case=case,
                     asserted=own,
-                    inferred=inferred_about(closed, own, known=(asserted, self.ontology.tbox)),
+                    inferred=inferred_about(lambda n, g=closed: g.triples((n, None, None)),
+                                            own, known, self.ontology_terms),
                     assessment=assess(case, facts, self.ontology, "owlrl"),
                 )
             )
         return results
 
-    def classify(self, graph: Graph, reasoner: Reasoner = "owlrl") -> list[ClassifiedCase]:
+    # The fast path: rules compiled from the closed ontology (palermo.fastpath).
+
+    @property
+    def rules(self) -> RuleCache:
+        if self._rules is None:
+            self._rules = RuleCache(self.ontology)
+        return self._rules
+
+    def classify_fast(self, graph: Graph) -> list[ClassifiedCase]:
+        """Classify with the compiled rules, one case at a time; owlrl where they cannot serve."""
+        index = TripleIndex.of(graph)
+        schema_of = schema_nodes(index)
+        rules = self.rules.for_schema([t for t in index.triples if t[0] in schema_of])
+        if rules is None or has_unsupported(index.triples):
+            return self.classify_owlrl(graph)
+        whole = close(index.triples, rules)
+        cases = sort_cases(n for n, ts in whole.types.items()
+                           if PAL.Case in ts and not isinstance(n, Literal))
+        parts = partition(index, cases, ontology_terms=self.ontology_terms)
+        shared = set(parts.shared)
+        results = []
+        for case in cases:
+            closure = close([*parts.shared, *parts.cases[case]], rules)
+            own = _graph(parts.cases[case])
+            results.append(
+                ClassifiedCase(
+                    case=case,
+                    asserted=own,
+                    inferred=inferred_about(closure.about, own, (own, shared),
+                                            self.ontology_terms),
+                    assessment=assess(case, facts_from_closure(closure, case, rules),
+                                      self.ontology, "fast"),
+                )
+            )
+        return results
+
+    def classify(self, graph: Graph, reasoner: Reasoner = "fast") -> list[ClassifiedCase]:
         """Assess every ``pal:Case`` in ``graph``."""
         started = time.perf_counter()
         if reasoner == "owlrl":
             results = self.classify_owlrl(graph)
+        elif reasoner == "fast":
+            results = self.classify_fast(graph)
         else:
             raise ValueError(f"unknown reasoner {reasoner!r}")
         log.info(
@@ -555,21 +636,35 @@ def sort_cases(cases: Iterable[Node]) -> list[Node]:
     return sorted(set(cases), key=lambda c: (isinstance(c, BNode), str(c)))
 
 
+def _graph(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    g = Graph()
+    for triple in triples:
+        g.add(triple)
+    return g
+
+
 def inferred_about(
-    closed: Iterable[tuple[Node, Node, Node]], own: Graph, known: Iterable[Container]
+    about: Callable[[Node], Iterable[tuple[Node, Node, Node]]],
+    own: Graph,
+    known: Iterable[Container],
+    ontology_terms: Container[Node] = frozenset(),
 ) -> Graph:
     """The triples reasoning added about the nodes of a case: no literal subjects, no
     ``owl:Thing``, no references to anonymous class expressions of the ontology."""
-    nodes = set(own.subjects()) | {o for o in own.objects() if not isinstance(o, Literal)}
+    nodes = {s for s in own.subjects() if s not in ontology_terms} | {
+        o for _, p, o in own
+        if p != RDF.type and not isinstance(o, Literal) and o not in ontology_terms
+    }
     inferred = Graph()
-    for s, p, o in closed:
-        if s not in nodes or isinstance(s, Literal) or o == OWL.Thing:
-            continue
-        if isinstance(o, BNode) and o not in nodes:
-            continue
-        if any((s, p, o) in k for k in known):
-            continue
-        inferred.add((s, p, o))
+    for node in nodes:
+        for s, p, o in about(node):
+            if o == OWL.Thing or (isinstance(o, BNode) and o not in nodes):
+                continue
+            if p == OWL.sameAs and s == o:
+                continue
+            if any((s, p, o) in k for k in known):
+                continue
+            inferred.add((s, p, o))
     return inferred
 
 
@@ -579,6 +674,6 @@ def default_classifier() -> Classifier:
     return Classifier()
 
 
-def classify(graph: Graph, reasoner: Reasoner = "owlrl") -> list[ClassifiedCase]:
+def classify(graph: Graph, reasoner: Reasoner = "fast") -> list[ClassifiedCase]:
     """Assess every ``pal:Case`` in ``graph`` with the packaged ontology."""
     return default_classifier().classify(graph, reasoner)
