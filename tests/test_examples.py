@@ -1,0 +1,42 @@
+"""Every example is a test: each gives the answer examples/answers.json records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from palermo.classification import assessments_to_json, classify
+from palermo.parsing import read_graph
+from palermo.validation import validate
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+ANSWERS = json.loads((EXAMPLES / "answers.json").read_text())["examples"]
+
+
+def test_every_example_has_an_answer() -> None:
+    assert sorted(ANSWERS) == sorted(p.name for p in EXAMPLES.glob("*.ttl"))
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+@pytest.mark.parametrize("reasoner", ["fast", "owlrl"])
+def test_example_answer(name: str, reasoner: str) -> None:
+    graph = read_graph([EXAMPLES / name])
+    [answer] = assessments_to_json(c.assessment for c in classify(graph, reasoner))["cases"]
+    assert answer.pop("explanation")
+    assert answer == ANSWERS[name]
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_examples_conform_to_the_shapes(name: str) -> None:
+    outcome = validate(read_graph([EXAMPLES / name]))
+    assert outcome.conforms, outcome.summary()
+    assert not outcome.warnings, outcome.summary()
+
+
+def test_partner_dataset_has_the_problems_it_describes() -> None:
+    outcome = validate(read_graph([EXAMPLES / "partner" / "dataset.ttl"]))
+    assert not outcome.conforms
+    assert len(outcome.violations) == 2
+    assert len(outcome.warnings) == 1
