@@ -17,6 +17,14 @@ DEFAULTS: dict[str, Any] = {
     "STORE_QUERY_URL": "",
     "STORE_UPDATE_URL": "",
     "STORE_GSP_URL": "",
+    # Credentials for it, from the environment only: HTTP basic, or a bearer token.
+    "STORE_USER": "",
+    "STORE_PASSWORD": "",
+    "STORE_TOKEN": "",
+    # How it offers the union of all graphs as default graph (palermo.remote_store).
+    "STORE_UNION": "union-default-graph",
+    # Retries (exponential backoff) while it is briefly unavailable, then 503 store-unavailable.
+    "STORE_RETRIES": 8,
     # Base IRI of case data minted by Palermo.
     "CASE_BASE": CASE_BASE,
     # "token:scope,token:scope"; no token by default, so no writes by default.
@@ -31,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "LOAD_EXAMPLES": False,
 }
 
-_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE"}
+_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE", "STORE_RETRIES"}
 _FLOAT_KEYS = {"QUERY_TIMEOUT"}
 _BOOL_KEYS = {"MEMORY", "LOAD_EXAMPLES"}
 

@@ -506,9 +506,11 @@ class OxigraphStore:
 
 
 def open_store(config: dict[str, Any]) -> Store:
-    """Open the store the configuration names: in memory, or on disk at ``DATA_DIR``."""
-    if config.get("STORE_URL"):
-        raise StoreError("a remote store (PALERMO_STORE_URL) is not supported yet")
+    """Open the store the configuration names: remote (``STORE_URL``), in memory, or on disk."""
+    if config.get("STORE_URL") or config.get("STORE_QUERY_URL"):
+        from palermo.remote_store import RemoteStore  # issue 8
+
+        return RemoteStore.from_config(config)
     if config.get("MEMORY"):
         return OxigraphStore()
     return OxigraphStore(config["DATA_DIR"])
