@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from palermo import resources
-from palermo.api import classify, data, errors, health, ontology, queries, sparql
+from palermo.api import classify, data, errors, health, ontology, queries, sparql, web
 from palermo.api.auth import Tokens
 from palermo.api.context import Palermo
 from palermo.config import load_config
@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         config=settings, store=store, runner=runner, queries=load_named_queries(), tokens=tokens
     )
 
-    for module in (sparql, data, classify, queries, ontology, health):
+    for module in (sparql, data, classify, queries, ontology, health, web):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_cors)
