@@ -147,3 +147,109 @@ def snapshot() -> Iterator:
 
 
 # ================================================================================================
+# Remote store (issue 8): the same tests on a real `oxigraph serve` process. A test directory
+# opts in by wrapping make_app with `store_backend` (see tests/api/conftest.py).
+# ================================================================================================
+
+
+class OxigraphServer:
+    """An ``oxigraph serve`` process on a free port over a temporary folder."""
+
+    def __init__(self, location: Path, port: int | None = None) -> None:
+        import shutil
+        import socket
+        import sys
+
+        self.location = location
+        self.binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        if port is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        import subprocess
+        import time
+        import urllib.request
+
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "serve",
+                "--location",
+                str(self.location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/query?query=ASK%7B%7D", timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"oxigraph serve did not start on {self.url}") from None
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no flush, no goodbye, as a crash would."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.kill()
+
+    def clear(self) -> None:
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.url + "/update",
+            data=b"DROP ALL",
+            headers={"Content-Type": "application/sparql-update"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def oxigraph_binary_missing() -> str | None:
+    import shutil
+    import sys
+
+    found = shutil.which("oxigraph") or Path(sys.executable).with_name("oxigraph")
+    if not found or not Path(found).exists():
+        return "the `oxigraph` server binary (PyPI package `oxigraph`) is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory) -> Iterator[OxigraphServer]:
+    """One ``oxigraph serve`` for the session; skips when the binary is missing."""
+    reason = oxigraph_binary_missing()
+    if reason:
+        pytest.skip(reason)
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def store_backend(request) -> dict[str, object]:
+    """Config overrides for the store backend: embedded (in memory) or the remote server, empty."""
+    if request.param == "embedded":
+        return {}
+    server = request.getfixturevalue("oxigraph_server")
+    server.clear()
+    return {"STORE_URL": server.url, "STORE_RETRIES": 2}
+
+
+# ================================================================================================

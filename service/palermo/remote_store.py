@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import http.client
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -219,10 +220,18 @@ class RemoteStore:
         if parts.query:
             target += "?" + parts.query
         conn = self._connection(url, fresh=not idempotent, timeout=timeout)
+        deadline = time.monotonic() + timeout
         try:
             conn.request(method, target, body=body, headers={**self._auth, **headers})
             response = conn.getresponse()
-            data = response.read()
+            # Read against a deadline: a runaway query streams rows forever, and closing the
+            # connection is what stops the server evaluating it.
+            chunks = []
+            while chunk := response.read(1 << 16):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+            data = b"".join(chunks)
         except ConnectionRefusedError as exc:
             self._forget(url, conn)
             raise _Transient(f"connection refused ({exc.strerror or exc})") from None
@@ -326,10 +335,12 @@ class RemoteStore:
         base_iri: str | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Evaluate a query on the server; graph results come back as a list of triples."""
-        if base_iri:
-            sparql = f"BASE {ox.NamedNode(base_iri)}\n{sparql}"
-        params = [("query", sparql), *self._dataset(default_graphs, named_graphs)]
-        return self._query(params)
+        prefix = f"BASE {ox.NamedNode(base_iri)} " if base_iri else ""
+        params = [("query", prefix + sparql), *self._dataset(default_graphs, named_graphs)]
+        try:
+            return self._query(params)
+        except SyntaxError as exc:
+            raise SyntaxError(_unshift(str(exc.msg), len(prefix))) from None
 
     def _query(
         self, params: list[tuple[str, str]]
@@ -458,9 +469,11 @@ class RemoteStore:
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """A client's update: one request, retried only if the server refused the connection."""
-        if base_iri:
-            sparql = f"BASE {ox.NamedNode(base_iri)}\n{sparql}"
-        self._send_update(sparql, idempotent=False)
+        prefix = f"BASE {ox.NamedNode(base_iri)} " if base_iri else ""
+        try:
+            self._send_update(prefix + sparql, idempotent=False)
+        except SyntaxError as exc:
+            raise SyntaxError(_unshift(str(exc.msg), len(prefix))) from None
 
     def replace_graph(self, graph: str | None, triples: Iterable[ox.Triple]) -> None:
         body = _statements(to_triples(triples))
@@ -551,6 +564,14 @@ class RemoteStore:
             conns, self._all = list(self._all), set()
         for conn in conns:
             conn.close()
+
+
+def _unshift(message: str, width: int) -> str:
+    """A parser message about the text as the client wrote it, before ``BASE`` was put in front
+    of its first line (Oxigraph reports ``error at LINE:COLUMN``)."""
+    if not width:
+        return message
+    return re.sub(r"\b1:(\d+)", lambda m: f"1:{max(1, int(m.group(1)) - width)}", message, count=1)
 
 
 def _statements(triples: Iterable[ox.Triple]) -> str:
