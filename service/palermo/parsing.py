@@ -16,6 +16,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from palermo.errors import InputError, UnsupportedMediaType
+from palermo.guards import check_rdf
+from palermo.jsonld import inline_palermo_context
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,28 @@ def syntax_for_path(path: Path) -> RdfSyntax:
 
 
 def parse_quads(
-    data: bytes, syntax: RdfSyntax, *, source: str = "input", base_iri: str | None = None
+    data: bytes,
+    syntax: RdfSyntax,
+    *,
+    source: str = "input",
+    base_iri: str | None = None,
+    default_context: bool = False,
 ) -> list[ox.Quad]:
-    """Parse ``data``; a syntax error becomes an :class:`InputError` with the line number."""
+    """Parse ``data``; a syntax error becomes an :class:`InputError` with the line number.
+
+    JSON-LD that names the Palermo context by its IRI is read with the shipped context (no
+    network); ``default_context`` applies it to plain JSON without any (see :mod:`palermo.jsonld`).
+    """
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             f"invalid UTF-8 at byte {exc.start}", source=source, line=line
         ) from None
+    check_rdf(text, syntax.name, source=source)  # nesting bombs and XML entities (issue 4)
+    if syntax.oxigraph == ox.RdfFormat.JSON_LD:
+        data = inline_palermo_context(data, default=default_context)
     try:
         return list(ox.parse(data, format=syntax.oxigraph, base_iri=base_iri))
     except SyntaxError as exc:

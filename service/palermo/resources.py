@@ -15,7 +15,7 @@ _SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 @cache
 def data_root() -> Path:
-    """The folder that holds ``ontology/``, ``shapes/``, ``queries/`` and ``examples/``."""
+    """The folder holding ``ontology/``, ``shapes/``, ``queries/``, ``contexts/``, ``examples/``."""
     if (_PACKAGE_DATA / "ontology").is_dir():
         return _PACKAGE_DATA
     return _SOURCE_ROOT
@@ -38,8 +38,28 @@ def examples_dir() -> Path:
 
 
 def ontology_files() -> list[Path]:
-    """Every Turtle file of the ontology, in a stable order."""
+    """Every Turtle file of the ontology, in a stable order: the files the reasoner loads.
+
+    Only the top level of ``ontology/``: the optional alignments in ``ontology/alignments/``
+    (mappings to Wikidata, schema.org, PROV-O, FOAF, ORG...) are published but never reasoned
+    with, so that they cannot change how a case is classified.
+    """
     return sorted(ontology_dir().glob("*.ttl"))
+
+
+def alignment_files() -> list[Path]:
+    """The optional alignments (``ontology/alignments/*.ttl``), outside the reasoning set."""
+    return sorted((ontology_dir() / "alignments").glob("*.ttl"))
+
+
+def jsonld_context_file() -> Path:
+    """The JSON-LD context for case graphs (``contexts/palermo.jsonld``)."""
+    return data_root() / "contexts" / "palermo.jsonld"
+
+
+def template_dir() -> Path:
+    """The Jinja templates of the generated documentation (shipped inside the package)."""
+    return Path(__file__).resolve().parent / "templates" / "documentation"
 
 
 def shapes_files() -> list[Path]:

@@ -22,7 +22,12 @@ JSON = "application/json"
 
 def _body_graph() -> Graph:
     syntax = syntax_for_media_type(request.content_type)
-    return to_graph(parse_quads(request.get_data(), syntax, source="request body"))
+    plain_json = (request.mimetype or "").lower() == "application/json"
+    return to_graph(
+        parse_quads(
+            request.get_data(), syntax, source="request body", default_context=plain_json
+        )
+    )
 
 
 def _violations(outcome) -> list:
