@@ -90,6 +90,7 @@ def store_case_graph(
     *,
     dataset: str,
     reasoner: str = "owlrl",
+    public: bool | None = None,
 ) -> bool:
     """Write a client-named graph; when it holds a ``pal:Case`` it is classified and stored with
     its inference graph, atomically. Returns True when it was a case graph."""
@@ -101,7 +102,9 @@ def store_case_graph(
             store.drop_case_graph(graph_iri)
         store.replace_graph(graph_iri, triples)
         return False
-    store.write_case_graphs([case_graph_write(graph_iri, results, asserted=graph)], dataset=dataset)
+    store.write_case_graphs(
+        [case_graph_write(graph_iri, results, asserted=graph)], dataset=dataset, public=public
+    )
     return True
 
 
@@ -183,3 +186,43 @@ def update_and_reclassify(
     if changed:
         log.info("re-classified %d case graph(s) after an update", len(changed))
     return changed
+
+
+# -- Imported cases (palermo import --load) --------------------------------------------------------
+
+
+def load_cases(
+    store: Store,
+    cases: Sequence[Iterable[tuple[Any, Any, Any]]],
+    *,
+    dataset: str,
+    public: bool | None,
+    reasoner: str = "fast",
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Classify and store cases given as their rdflib triples, one sequence per case; each
+    case in its own graph, as :func:`load_files` does. Returns the count of each label.
+
+    Cases are classified and written ``batch_size`` at a time (one transaction per batch), so
+    that a long import shows progress and holds one batch of results in memory. A batch that
+    fails leaves the batches before it stored; case IRIs are stable, so importing again replaces
+    them.
+    """
+    labels: dict[str, int] = {}
+    started = time.perf_counter()
+    for start in range(0, len(cases), batch_size):
+        batch = cases[start : start + batch_size]
+        graph = Graph()
+        for triples in batch:
+            for triple in triples:
+                graph.add(triple)
+        writes = split_cases(graph, reasoner)
+        store.write_case_graphs(writes, dataset=dataset, public=public)
+        for w in writes:
+            for label in w.labels:
+                labels[label] = labels.get(label, 0) + 1
+        if progress:
+            progress(len(batch))
+    log.info("loaded %d imported case(s) in %.2f s", len(cases), time.perf_counter() - started)
+    return labels

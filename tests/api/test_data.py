@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from conftest import CASE_CHILD, WRITE, store_snapshot
+from conftest import CASE_CHILD, READ, WRITE, store_snapshot
 
 G = "http://example.org/gsp/g1"
 TTL = "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
@@ -16,30 +16,32 @@ def test_put_get_head_post_delete(client):
     assert r.status_code == 201
     r = client.put(f"/data?graph={G}", data=TTL, content_type="text/turtle", headers=WRITE)
     assert r.status_code == 204
-    r = client.get(f"/data?graph={G}", headers={"Accept": "application/n-triples"})
+    r = client.get(f"/data?graph={G}", headers={**READ, "Accept": "application/n-triples"})
     assert r.status_code == 200
     assert r.text.strip() == TTL
-    assert client.head(f"/data?graph={G}").status_code == 200
+    assert client.head(f"/data?graph={G}", headers=READ).status_code == 200
     more = "<http://example.org/a> <http://example.org/b> <http://example.org/d> ."
     r = client.post(f"/data?graph={G}", data=more, content_type="text/turtle", headers=WRITE)
     assert r.status_code == 204
-    assert len(Graph().parse(data=client.get(f"/data?graph={G}").data, format="turtle")) == 2
+    got = client.get(f"/data?graph={G}", headers=READ).data
+    assert len(Graph().parse(data=got, format="turtle")) == 2
     assert client.delete(f"/data?graph={G}", headers=WRITE).status_code == 204
-    assert client.get(f"/data?graph={G}").status_code == 404
+    assert client.get(f"/data?graph={G}", headers=READ).status_code == 404
     assert client.delete(f"/data?graph={G}", headers=WRITE).status_code == 404
 
 
 def test_default_graph(client):
     r = client.put("/data?default", data=TTL, content_type="text/turtle", headers=WRITE)
     assert r.status_code == 204
-    assert len(Graph().parse(data=client.get("/data?default").data, format="turtle")) == 1
+    got = client.get("/data?default", headers=READ).data
+    assert len(Graph().parse(data=got, format="turtle")) == 1
 
 
 def test_post_to_the_service_creates_a_graph(client):
     r = client.post("/data", data=TTL, content_type="text/turtle", headers=WRITE)
     assert r.status_code == 201
     location = r.headers["Location"]
-    assert client.get("/data", query_string={"graph": location}).status_code == 200
+    assert client.get("/data", query_string={"graph": location}, headers=READ).status_code == 200
 
 
 @pytest.mark.parametrize("method", ["put", "post", "delete"])
@@ -109,7 +111,8 @@ def test_a_case_graph_put_is_classified_and_deleted_with_its_inferences(app):
         f"GRAPH <{record.inferred_graph}> {{ <https://example.org/case/svc2> a "
         "pal:ChildTraffickingCase } }"
     )
-    assert client.get("/sparql", query_string={"query": q}).get_json()["boolean"] is True
+    r = client.get("/sparql", query_string={"query": q}, headers=READ)
+    assert r.get_json()["boolean"] is True
     assert client.delete(f"/data?graph={g}", headers=WRITE).status_code == 204
     assert not store.has_graph(record.inferred_graph)
     assert store.case_record(g) is None

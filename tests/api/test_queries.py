@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import READ
+
 PAL = "https://w3id.org/palermo/ontology#"
 
 
@@ -29,29 +31,33 @@ def _rows(r):
 
 
 def test_count_cases_by_label_with_a_bound_label(loaded_client):
-    rows = _rows(loaded_client.get("/queries/count-cases-by-label"))
+    rows = _rows(loaded_client.get("/queries/count-cases-by-label", headers=READ))
     assert {b["caseLabel"]["value"]: b["cases"]["value"] for b in rows} == {
         "trafficking": "2",
         "smuggling": "1",
     }
-    rows = _rows(loaded_client.get("/queries/count-cases-by-label?label=smuggling"))
+    rows = _rows(loaded_client.get("/queries/count-cases-by-label?label=smuggling", headers=READ))
     assert [(b["caseLabel"]["value"], b["cases"]["value"]) for b in rows] == [("smuggling", "1")]
 
 
 def test_smuggling_cases_with_trafficking_elements(loaded_client):
-    rows = _rows(loaded_client.get("/queries/list-smuggling-cases-with-trafficking-indicators"))
+    rows = _rows(
+        loaded_client.get("/queries/list-smuggling-cases-with-trafficking-indicators", headers=READ)
+    )
     found = {(b["case"]["value"], b["element"]["value"]) for b in rows}
     assert {case for case, _ in found} == {"https://example.org/case/svc3"}
     assert ("https://example.org/case/svc3", PAL + "ThreatOfForce") in found
 
 
 def test_child_cases(loaded_client):
-    rows = _rows(loaded_client.get("/queries/list-child-cases"))
+    rows = _rows(loaded_client.get("/queries/list-child-cases", headers=READ))
     assert [b["case"]["value"] for b in rows] == ["https://example.org/case/svc2"]
 
 
 def test_country_parameter_takes_a_code(loaded_client):
-    rows = _rows(loaded_client.get("/queries/count-cases-by-country-of-origin?country=PHL"))
+    rows = _rows(
+        loaded_client.get("/queries/count-cases-by-country-of-origin?country=PHL", headers=READ)
+    )
     assert [b["cases"]["value"] for b in rows] == ["1"]
 
 

@@ -19,12 +19,12 @@ PROBLEM = "application/problem+json"
 
 
 def _count(client) -> int:
-    r = client.get("/sparql", query_string={"query": COUNT_CASES})
+    r = client.get("/sparql", query_string={"query": COUNT_CASES}, headers=READ)
     return int(r.get_json()["results"]["bindings"][0]["n"]["value"])
 
 
 def test_get_query_answers_sparql_json(loaded_client):
-    r = loaded_client.get("/sparql", query_string={"query": COUNT_CASES})
+    r = loaded_client.get("/sparql", query_string={"query": COUNT_CASES}, headers=READ)
     assert r.status_code == 200
     assert r.mimetype == "application/sparql-results+json"
     assert r.get_json()["results"]["bindings"][0]["n"]["value"] == "3"
@@ -50,7 +50,7 @@ def test_post_form_and_direct_query_give_the_same_answer(loaded_client):
 )
 def test_select_result_formats(loaded_client, accept, mimetype):
     r = loaded_client.get(
-        "/sparql", query_string={"query": COUNT_CASES}, headers={"Accept": accept}
+        "/sparql", query_string={"query": COUNT_CASES}, headers={**READ, "Accept": accept}
     )
     assert r.status_code == 200
     assert r.mimetype == mimetype
@@ -84,7 +84,7 @@ def test_construct_formats(loaded_client, accept, rdflib_format):
         "PREFIX pal: <https://w3id.org/palermo/ontology#> "
         "CONSTRUCT { ?c a pal:Case } WHERE { ?c a pal:Case }"
     )
-    r = loaded_client.get("/sparql", query_string={"query": q}, headers={"Accept": accept})
+    r = loaded_client.get("/sparql", query_string={"query": q}, headers={**READ, "Accept": accept})
     assert r.status_code == 200
     assert r.mimetype == accept
     assert len(parse_rdf(r.data, accept)) == 3
@@ -125,6 +125,7 @@ def test_default_graph_uri_restricts_the_dataset(loaded_app):
     r = client.get(
         "/sparql",
         query_string={"query": COUNT_CASES, "default-graph-uri": record.graph},
+        headers=READ,
     )
     assert r.get_json()["results"]["bindings"][0]["n"]["value"] == "1"
     r = client.get(
@@ -133,6 +134,7 @@ def test_default_graph_uri_restricts_the_dataset(loaded_app):
             "query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
             "named-graph-uri": record.graph,
         },
+        headers=READ,
     )
     graphs = {b["g"]["value"] for b in r.get_json()["results"]["bindings"]}
     assert graphs == {record.graph}
@@ -210,7 +212,7 @@ def test_update_of_a_case_graph_is_reclassified(loaded_app):
         f"GRAPH <{record.inferred_graph}> {{ ?a pal:assesses <{record.cases[0]}> ; "
         "pal:assessmentLabel ?label } }"
     )
-    r = client.get("/sparql", query_string={"query": q})
+    r = client.get("/sparql", query_string={"query": q}, headers=READ)
     assert [b["label"]["value"] for b in r.get_json()["results"]["bindings"]] == ["insufficient"]
 
 

@@ -13,14 +13,15 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from palermo.api.auth import require_write
+from palermo.access import Principal, audit_write, visibility
+from palermo.api.auth import current_principal
 from palermo.api.context import palermo
 from palermo.api.negotiation import rdf_response
-from palermo.errors import InputError, NotFound, UnsupportedMediaType
+from palermo.errors import Forbidden, InputError, NotFound, Unauthorized, UnsupportedMediaType
 from palermo.loading import store_case_graph
-from palermo.namespaces import graph_iri
+from palermo.namespaces import PAL, RDF, graph_iri
 from palermo.parsing import SYNTAXES, parse_quads, syntax_for_media_type
-from palermo.store import SERVICE_GRAPHS
+from palermo.store import SERVICE_GRAPHS, check_dataset_name
 
 bp = Blueprint("data", __name__)
 
@@ -56,6 +57,61 @@ def _target() -> tuple[bool, str | None]:
 
 def _dataset() -> str:
     return request.args.get("dataset") or str(palermo().config.get("API_DATASET", "private"))
+
+
+def _public() -> bool | None:
+    """``?public=true`` marks a new dataset public; case data is private unless marked so."""
+    raw = request.args.get("public")
+    if raw is None:
+        return None
+    if raw.lower() not in {"true", "false", "1", "0"}:
+        raise GraphStoreError("?public= takes true or false")
+    return raw.lower() in {"true", "1"}
+
+
+def _authorise_write(graph: str | None) -> tuple[Principal, str, bool]:
+    """Who writes, into which dataset, and whether the token is limited to case graphs.
+
+    The dataset is ``?dataset=`` when given, else the dataset the graph is stored in, else the
+    one dataset a ``write:NAME`` token names, else the service's (``API_DATASET``). A token
+    scoped to datasets may write only case graphs of those datasets; graphs that are not case
+    graphs (and the default graph) need a ``write`` or ``admin`` scope. 401 anonymous, 403 else.
+    """
+    principal = current_principal()
+    if principal.anonymous:
+        raise Unauthorized("writing needs a bearer token with write scope")
+    store = palermo().store
+    record = store.case_record(graph) if graph is not None else None
+    explicit = request.args.get("dataset")
+    if explicit is not None:
+        dataset = check_dataset_name(explicit)
+    elif record is not None:
+        dataset = record.dataset
+    elif len(principal.write_datasets) == 1 and not principal.writes_everything:
+        dataset = principal.write_datasets[0]
+    else:
+        dataset = _dataset()
+    if principal.writes_everything:
+        return principal, dataset, False
+    refused = Forbidden("the token does not grant writes to this graph")
+    if graph is None or not principal.can_write(dataset):
+        raise refused
+    if record is None and store.has_graph(graph):
+        raise refused  # an existing graph that is not a case graph of a dataset it may write
+    if record is not None and not principal.can_write(record.dataset):
+        raise refused
+    return principal, dataset, True
+
+
+def _has_case(triples: list[ox.Triple]) -> bool:
+    rdf_type, case = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(PAL.Case))
+    return any(t.predicate == rdf_type and t.object == case for t in triples)
+
+
+def _audit(principal: Principal, action: str, graph: str | None, dataset: str | None) -> None:
+    record = palermo().store.case_record(graph) if graph is not None else None
+    graphs = [graph] if record is None else [record.graph, record.inferred_graph]
+    audit_write(principal, action, graphs, dataset=dataset)
 
 
 def _body_triples(base_iri: str | None) -> list[ox.Triple]:
@@ -99,18 +155,31 @@ def get_graph() -> Response:
     if not given:
         raise GraphStoreError("name a graph: ?graph=IRI or ?default")
     store = palermo().store
-    if not store.has_graph(graph):
+    seen = visibility(store, current_principal())
+    if graph is None and not seen.everything:
+        return rdf_response([])  # the store's default graph is not shown to restricted callers
+    # A graph the caller may not see is answered exactly as a graph that does not exist.
+    if not seen.allows(graph) or not store.has_graph(graph):
         raise NotFound(f"there is no graph <{graph}>")
     return rdf_response(store.triples(graph))
 
 
-def _write(graph: str | None, triples: list[ox.Triple], *, merge: bool) -> None:
+def _write(
+    graph: str | None,
+    triples: list[ox.Triple],
+    *,
+    merge: bool,
+    dataset: str,
+    cases_only: bool = False,
+) -> None:
     app = palermo()
     store = app.store
     if merge and store.has_graph(graph):
         existing = store.triples(graph)
         seen = set(existing)
         triples = existing + [t for t in triples if t not in seen]
+    if cases_only and not _has_case(triples):
+        raise Forbidden("a dataset-scoped token may write case graphs (with a pal:Case) only")
     if graph is None:
         store.replace_graph(None, triples)
         return
@@ -118,8 +187,9 @@ def _write(graph: str | None, triples: list[ox.Triple], *, merge: bool) -> None:
         store,
         graph,
         triples,
-        dataset=_dataset(),
+        dataset=dataset,
         reasoner=str(app.config.get("REASONER", "owlrl")),
+        public=_public(),
     )
 
 
@@ -129,10 +199,11 @@ def put_graph() -> Response:
     if not given:
         raise GraphStoreError("name a graph: ?graph=IRI or ?default")
     _refuse_service_graph(graph)
-    require_write(_dataset())
+    principal, dataset, cases_only = _authorise_write(graph)
     triples = _body_triples(graph)
     existed = graph is None or palermo().store.has_graph(graph)
-    _write(graph, triples, merge=False)
+    _write(graph, triples, merge=False, dataset=dataset, cases_only=cases_only)
+    _audit(principal, "PUT", graph, dataset)
     return Response(status=204 if existed else 201)
 
 
@@ -140,16 +211,19 @@ def put_graph() -> Response:
 def post_graph() -> Response:
     given, graph = _target()
     _refuse_service_graph(graph)
-    require_write(_dataset())
     if not given:
         # GSP 5.5: POST to the service creates a new graph and answers its IRI in Location.
         graph = graph_iri(f"upload/{uuid.uuid4().hex}")
+        principal, dataset, cases_only = _authorise_write(graph)
         triples = _body_triples(graph)
-        _write(graph, triples, merge=False)
+        _write(graph, triples, merge=False, dataset=dataset, cases_only=cases_only)
+        _audit(principal, "POST", graph, dataset)
         return Response(status=201, headers={"Location": graph})
+    principal, dataset, cases_only = _authorise_write(graph)
     triples = _body_triples(graph)
     existed = graph is None or palermo().store.has_graph(graph)
-    _write(graph, triples, merge=True)
+    _write(graph, triples, merge=True, dataset=dataset, cases_only=cases_only)
+    _audit(principal, "POST", graph, dataset)
     return Response(status=204 if existed else 201)
 
 
@@ -159,15 +233,24 @@ def delete_graph() -> Response:
     if not given:
         raise GraphStoreError("name a graph: ?graph=IRI or ?default")
     _refuse_service_graph(graph)
-    require_write(_dataset())
     store = palermo().store
+    principal = current_principal()
+    if principal.anonymous:
+        raise Unauthorized("writing needs a bearer token with write scope")
+    if graph is not None and (
+        not visibility(store, principal).allows(graph) or not store.has_graph(graph)
+    ):
+        raise NotFound(f"there is no graph <{graph}>")
+    principal, dataset, _ = _authorise_write(graph)
     if graph is None:
         store.drop_graph(None)
+        audit_write(principal, "DELETE", [None])
         return Response(status=204)
-    if not store.has_graph(graph):
-        raise NotFound(f"there is no graph <{graph}>")
-    if store.case_record(graph):
+    record = store.case_record(graph)
+    if record:
         store.drop_case_graph(graph)
+        audit_write(principal, "DELETE", [record.graph, record.inferred_graph], dataset=dataset)
     else:
         store.drop_graph(graph)
+        audit_write(principal, "DELETE", [graph])
     return Response(status=204)

@@ -1,12 +1,25 @@
 """Named queries: ``GET /queries`` lists them, ``GET /queries/{name}`` runs one.
 
-Query-string arguments are the query's parameters, parsed by type and bound as terms.
+Query-string arguments are the query's parameters, parsed by type and bound as terms. A named
+query sees only the graphs the caller may see (:mod:`palermo.access`), except an aggregate query
+(header ``# Aggregate: true``) run by a caller who may not read everything: it counts over all
+case data, and counts below ``MIN_CELL_SIZE`` are suppressed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, Response, json, request
 
+from palermo.access import (
+    all_case_data,
+    is_aggregate,
+    query_dataset,
+    suppress_small_cells,
+    visibility,
+)
+from palermo.api.auth import current_principal
 from palermo.api.context import palermo
 from palermo.api.negotiation import result_response
 from palermo.queries import get_named_query
@@ -16,13 +29,18 @@ bp = Blueprint("queries", __name__)
 
 @bp.get("/queries")
 def list_queries() -> Response:
-    body = [q.to_json() for q in palermo().queries.values()]
+    body = []
+    for q in palermo().queries.values():
+        entry = q.to_json()
+        entry["aggregate"] = is_aggregate(q.text)
+        body.append(entry)
     return Response(json.dumps(body), mimetype="application/json")
 
 
 @bp.get("/queries/<name>")
 def run_query(name: str) -> Response:
     app = palermo()
+    principal = current_principal()
     query = get_named_query(app.queries, name)
     values = {}
     for key in request.args:
@@ -32,5 +50,14 @@ def run_query(name: str) -> Response:
 
             raise QueryParameterError(f"parameter {key} is given {len(got)} times; give it once")
         values[key] = got[0]
-    result = app.runner.run(app.store, query.bind(values))
+    text = query.bind(values)
+    controlled = is_aggregate(query.text) and not principal.reads_everything
+    seen = all_case_data(app.store) if controlled else visibility(app.store, principal)
+    dataset = query_dataset(seen)
+    result = app.runner.run(
+        app.store, text, default_graphs=dataset.default_graphs, named_graphs=dataset.named_graphs
+    )
+    if controlled and result.kind == "select":
+        min_cell = int(app.config.get("MIN_CELL_SIZE", 5))
+        result = dataclasses.replace(result, rows=suppress_small_cells(result.rows, min_cell))
     return result_response(result)

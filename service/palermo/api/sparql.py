@@ -13,10 +13,12 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from palermo.api.auth import require_write
+from palermo.access import audit_write, query_dataset, visibility
+from palermo.api.auth import current_principal, require_write
 from palermo.api.context import palermo
 from palermo.api.negotiation import RESULT_FORMATS, rdf_response, result_response
-from palermo.errors import InputError, QuerySyntaxError, UnsupportedMediaType
+from palermo.errors import Forbidden, InputError, QuerySyntaxError, UnsupportedMediaType
+from palermo.guards import allow_list, check_outbound, inspect_sparql
 from palermo.loading import update_and_reclassify
 
 log = logging.getLogger(__name__)
@@ -124,26 +126,37 @@ def _check_iris(iris: list[str], what: str) -> list[str]:
 
 def _query(query: str, pairs: list[tuple[str, str]]) -> Response:
     app = palermo()
+    principal = current_principal()
     default = _check_iris(_many(pairs, "default-graph-uri"), "default-graph-uri")
     named = _check_iris(_many(pairs, "named-graph-uri"), "named-graph-uri")
-    default_graphs: list[str | None] | None = None
-    named_graphs: list[str] | None = None
-    if default or named:
-        # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request replaces the service's.
-        default_graphs = list(default)
-        named_graphs = named
+    facts = inspect_sparql(query, base_iri=request.base_url)
+    check_outbound(facts, allow_list(app.config.get("OUTBOUND_ALLOW")))
+    # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request replaces the query's and the
+    # service's; whichever applies is intersected with the graphs the caller may see (issue 4).
+    dataset = query_dataset(
+        visibility(app.store, principal), facts, protocol_default=default, protocol_named=named
+    )
     result = app.runner.run(
         app.store,
         query,
-        default_graphs=default_graphs,
-        named_graphs=named_graphs,
+        default_graphs=dataset.default_graphs,
+        named_graphs=dataset.named_graphs,
         base_iri=request.base_url,
     )
     return result_response(result)
 
 
 def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
-    require_write()
+    principal = require_write()
+    if not principal.writes_everything:
+        # An update's WHERE clause reads every graph and it may write any graph: only tokens
+        # that may read and write everything may send one. Scoped tokens write through /data.
+        raise Forbidden(
+            "SPARQL Update needs a token with write or admin scope; a dataset-scoped token "
+            "writes through the Graph Store Protocol at /data"
+        )
+    facts = inspect_sparql(update, base_iri=request.base_url)
+    check_outbound(facts, allow_list(palermo().config.get("OUTBOUND_ALLOW")))
     if _many(pairs, "using-graph-uri") or _many(pairs, "using-named-graph-uri"):
         raise ProtocolError(
             "using-graph-uri and using-named-graph-uri are not supported; "
@@ -151,7 +164,7 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
         )
     app = palermo()
     try:
-        update_and_reclassify(
+        changed = update_and_reclassify(
             app.store,
             update,
             dataset=str(app.config.get("API_DATASET", "private")),
@@ -160,6 +173,7 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
         )
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc.msg or exc)) from None
+    audit_write(principal, "sparql-update", changed, reclassified=len(changed))
     return Response(status=204)
 
 
@@ -183,6 +197,12 @@ def service_description() -> Response:
         ox.Triple(svc, sd("feature"), sd("UnionDefaultGraph")),
         ox.Triple(svc, sd("defaultEntailmentRegime"), ox.NamedNode(ENTAILMENT_SIMPLE)),
         ox.Triple(svc, sd("defaultDataset"), dataset),
+        # VoID and DCAT of the datasets (api/ontology.py).
+        ox.Triple(
+            dataset,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+            ox.NamedNode(url_for("ontology.void", _external=True)),
+        ),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, sd("Graph")),
