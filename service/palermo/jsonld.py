@@ -12,6 +12,7 @@ of band (https://www.w3.org/TR/json-ld11/#interpreting-json-as-json-ld).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -90,3 +91,109 @@ def inline_palermo_context(data: bytes, *, default: bool = False) -> bytes:
     if not changed:
         return data
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def _term_index() -> tuple[dict[str, str], dict[str, tuple[str, str | None]], dict[str, str]]:
+    """From the context: IRI -> term for classes and individuals, property IRI -> (term, type
+    coercion), and prefix -> namespace."""
+    context = palermo_context()
+    prefixes = {
+        k: v
+        for k, v in context.items()
+        if not k.startswith("@") and isinstance(v, str) and v.endswith(("#", "/"))
+    }
+
+    def expand(value: str) -> str:
+        prefix, _, rest = value.partition(":")
+        return prefixes[prefix] + rest if prefix in prefixes else value
+
+    names: dict[str, str] = {}
+    properties: dict[str, tuple[str, str | None]] = {}
+    for key, value in context.items():
+        if key.startswith("@") or key in prefixes:
+            continue
+        if isinstance(value, str):
+            if not value.startswith("@"):
+                names.setdefault(expand(value), key)
+        elif isinstance(value, dict) and "@id" in value:
+            coercion = value.get("@type")
+            if coercion and not coercion.startswith("@"):
+                coercion = expand(coercion)
+            properties[expand(value["@id"])] = (key, coercion)
+    return names, properties, prefixes
+
+
+def compact(triples: Iterable[Any]) -> dict[str, Any]:
+    """A graph as plain JSON under the Palermo context: the form a partner writes by hand.
+
+    Blank nodes used once are nested where they are used; literal values are JSON numbers and
+    booleans where the context coerces them. ``triples`` are rdflib ``(s, p, o)`` tuples.
+    """
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import RDF
+
+    names, properties, prefixes = _term_index()
+    triples = list(triples)
+    uses: dict[Any, int] = {}
+    for _, _, o in triples:
+        if isinstance(o, BNode):
+            uses[o] = uses.get(o, 0) + 1
+    by_subject: dict[Any, list[tuple[Any, Any]]] = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, []).append((p, o))
+
+    def iri(value: str) -> str:
+        for prefix, ns in prefixes.items():
+            if value.startswith(ns) and len(value) > len(ns) and prefix not in ("pal", "rdfs"):
+                return f"{prefix}:{value[len(ns):]}"
+        return value
+
+    def node(subject: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if isinstance(subject, URIRef):
+            out["id"] = str(subject)
+        elif uses.get(subject, 0) != 1:
+            out["id"] = f"_:{subject}"
+        for p, o in sorted(by_subject.get(subject, ()), key=lambda po: (str(po[0]), str(po[1]))):
+            if p == RDF.type:
+                key, value = "type", names.get(str(o), str(o))
+            else:
+                key, coercion = properties.get(str(p), (str(p), None))
+                if isinstance(o, BNode):
+                    value = node(o) if uses.get(o) == 1 else {"id": f"_:{o}"}
+                elif isinstance(o, URIRef):
+                    if coercion == "@vocab" and str(o) in names:
+                        value = names[str(o)]
+                    elif coercion in ("@id", "@vocab"):
+                        value = iri(str(o))
+                    else:
+                        value = {"id": iri(str(o))}
+                elif isinstance(o, Literal):
+                    dt = str(o.datatype) if o.datatype else None
+                    if o.language:
+                        value = {"@value": str(o), "@language": o.language}
+                    elif dt == coercion and isinstance(o.toPython(), bool | int):
+                        value = o.toPython()
+                    elif dt in (None, _XSD_STRING):
+                        value = str(o)
+                    else:
+                        value = {"@value": str(o), "@type": dt}
+                else:  # pragma: no cover - rdflib terms only
+                    continue
+            if key in out:
+                if not isinstance(out[key], list):
+                    out[key] = [out[key]]
+                out[key].append(value)
+            else:
+                out[key] = value
+        return out
+
+    top = [s for s in by_subject if not (isinstance(s, BNode) and uses.get(s) == 1)]
+    top.sort(key=lambda s: (isinstance(s, BNode), str(s)))
+    nodes = [node(s) for s in top]
+    if len(nodes) == 1:
+        return {"@context": CONTEXT_IRI, **nodes[0]}
+    return {"@context": CONTEXT_IRI, "@graph": nodes}
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
