@@ -226,3 +226,43 @@ def load_cases(
             progress(len(batch))
     log.info("loaded %d imported case(s) in %.2f s", len(cases), time.perf_counter() - started)
     return labels
+
+
+# -- Imported cases (palermo import --load) --------------------------------------------------------
+
+
+def load_cases(
+    store: Store,
+    cases: Sequence[Iterable[tuple[Any, Any, Any]]],
+    *,
+    dataset: str,
+    public: bool | None,
+    reasoner: str = "fast",
+    batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Classify and store cases given as their rdflib triples, one sequence per case; each
+    case in its own graph, as :func:`load_files` does. Returns the count of each label.
+
+    Cases are classified and written ``batch_size`` at a time (one transaction per batch), so
+    that a long import shows progress and holds one batch of results in memory. A batch that
+    fails leaves the batches before it stored; case IRIs are stable, so importing again replaces
+    them.
+    """
+    labels: dict[str, int] = {}
+    started = time.perf_counter()
+    for start in range(0, len(cases), batch_size):
+        batch = cases[start : start + batch_size]
+        graph = Graph()
+        for triples in batch:
+            for triple in triples:
+                graph.add(triple)
+        writes = split_cases(graph, reasoner)
+        store.write_case_graphs(writes, dataset=dataset, public=public)
+        for w in writes:
+            for label in w.labels:
+                labels[label] = labels.get(label, 0) + 1
+        if progress:
+            progress(len(batch))
+    log.info("loaded %d imported case(s) in %.2f s", len(cases), time.perf_counter() - started)
+    return labels
