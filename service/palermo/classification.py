@@ -36,6 +36,7 @@ from palermo.casegraph import TripleIndex, partition, schema_nodes
 from palermo.fastpath import Closure, RuleCache, RuleSet, close, has_unsupported
 from palermo.namespaces import CASE_BASE, ONTOLOGY_IRI, PAL
 from palermo.reasoning import Ontology, default_ontology, local_name, owlrl_closure
+from palermo.terms import Term, Triple, from_rdflib, to_rdflib, triples_from_rdflib
 
 log = logging.getLogger(__name__)
 
@@ -462,45 +463,66 @@ def read_facts(
 
 _EMPTY_FACTS = CaseFacts(frozenset(), frozenset(), frozenset(), None, {})
 
-_ELEMENT_PROPERTIES: dict[URIRef, tuple[str, URIRef]] = {
-    PAL.act: ("act", PAL.Act),
-    PAL.means: ("means", PAL.Means),
-    PAL.purpose: ("purpose", PAL.Exploitation),
-    PAL.procures: ("irregularMigration", PAL.IrregularMigration),
-    PAL.benefit: ("benefit", PAL.MaterialBenefit),
+_ELEMENT_PROPERTIES: dict[str, tuple[str, str]] = {
+    str(PAL.act): ("act", str(PAL.Act)),
+    str(PAL.means): ("means", str(PAL.Means)),
+    str(PAL.purpose): ("purpose", str(PAL.Exploitation)),
+    str(PAL.procures): ("irregularMigration", str(PAL.IrregularMigration)),
+    str(PAL.benefit): ("benefit", str(PAL.MaterialBenefit)),
 }
-_CASE_CLASSES = frozenset({PAL.TraffickingCase, PAL.ChildTraffickingCase, PAL.SmugglingCase})
-_PERSON_CLASSES = frozenset({PAL.Child, PAL.Adult})
+_CASE_CLASSES = frozenset(
+    str(c) for c in (PAL.TraffickingCase, PAL.ChildTraffickingCase, PAL.SmugglingCase)
+)
+_PERSON_CLASSES = frozenset({str(PAL.Child), str(PAL.Adult)})
+_AFFECTED_PERSON = str(PAL.affectedPerson)
+_RULED_OUT = str(PAL.ruledOut)
+_CONSENT = str(PAL.consentGiven)
+_CASE = str(PAL.Case)
+_RDF_TYPE = str(RDF.type)
+_OWL_THING = str(OWL.Thing)
+_SAME_AS = str(OWL.sameAs)
 
 
-def facts_from_closure(closure: Closure, case: Node, rules: RuleSet) -> CaseFacts:
+def facts_from_closure(closure: Closure, case: Term, rules: RuleSet) -> CaseFacts:
     """The facts of ``case`` read from a fast-path closure: the same facts the queries in
     ``queries/assessment/`` read on the reference path."""
     types = closure.types
+    node = to_rdflib(case)
     element_rows = []
     fact_rows: list[tuple[Node, str, Node]] = [
-        (case, "class", cls) for cls in types.get(case, ()) if cls in _CASE_CLASSES
+        (node, "class", URIRef(c)) for c in types.get(case, ()) if c in _CASE_CLASSES
     ]
     for p, o in closure.out.get(case, ()):
-        if p == PAL.affectedPerson:
-            fact_rows.extend((case, "person", c) for c in types.get(o, ()) if c in _PERSON_CLASSES)
-        elif p == PAL.ruledOut:
-            fact_rows.append((case, "ruledOut", o))
-        elif p == PAL.consentGiven:
-            fact_rows.append((case, "consent", o))
+        if p == _AFFECTED_PERSON:
+            fact_rows.extend(
+                (node, "person", URIRef(c)) for c in types.get(o, ()) if c in _PERSON_CLASSES
+            )
+        elif p == _RULED_OUT:
+            fact_rows.append((node, "ruledOut", to_rdflib(o)))
+        elif p == _CONSENT:
+            fact_rows.append((node, "consent", to_rdflib(o)))
         elif p in _ELEMENT_PROPERTIES:
             kind, range_ = _ELEMENT_PROPERTIES[p]
-            named = [c for c in types.get(o, ()) if isinstance(c, URIRef)]
+            named = [c for c in types.get(o, ()) if type(c) is str and not c.startswith("_:")]
             for cls in named:
-                if range_ not in rules.supers(cls):
+                supers = rules.supers(cls)
+                if range_ not in supers:
                     continue
-                narrower = any(
-                    d != cls and cls in rules.supers(d) and d not in rules.supers(cls)
-                    for d in named
-                )
-                if not narrower:
-                    element_rows.append((case, kind, o, cls))
-    return read_facts(element_rows, fact_rows).get(case, _EMPTY_FACTS)
+                if not any(
+                    d != cls and cls in rules.supers(d) and d not in supers for d in named
+                ):
+                    element_rows.append((node, kind, o, URIRef(cls)))
+    return read_facts(element_rows, fact_rows).get(node, _EMPTY_FACTS)
+
+
+@dataclass(frozen=True)
+class PlainResult:
+    """One classified case in plain terms (:mod:`palermo.terms`), for bulk work."""
+
+    case: Term
+    asserted: list[Triple]
+    inferred: list[Triple]
+    assessment: CaseAssessment
 
 
 class Classifier:
@@ -519,16 +541,19 @@ class Classifier:
             resources.query_file("case-facts", "assessment").read_text(), initNs=prefixes
         )
         self._rules: RuleCache | None = None
-        self.ontology_terms = {s for s in self.ontology.graph.subjects() if isinstance(s, URIRef)}
+        self.ontology_terms: set[Term] = {
+            str(s) for s in self.ontology.graph.subjects() if isinstance(s, URIRef)
+        }
+        self._tbox_plain = set(triples_from_rdflib(self.ontology.tbox))
 
     # The reference path: owlrl.
 
-    def close_graph(self, triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    def close_graph(self, triples: Iterable[Triple]) -> Graph:
         """The triples with the ontology, the age classes and their OWL 2 RL closure (owlrl)."""
         g = Graph()
         g += self.ontology.tbox
-        for triple in triples:
-            g.add(triple)
+        for s, p, o in triples:
+            g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
         for triple in list(g.query(self._age_query)):
             g.add(triple)
         return owlrl_closure(g)
@@ -550,29 +575,35 @@ class Classifier:
         use it to run the reference over thousands of cases; a test holds it to the
         one-case-at-a-time answers.
         """
-        index = TripleIndex.of(graph)
+        index = TripleIndex.of(triples_from_rdflib(graph))
         whole = self.close_graph(index.triples)
-        cases = sort_cases(c for c in whole.subjects(RDF.type, PAL.Case)
-                           if not isinstance(c, Literal))
+        cases = sort_cases(
+            from_rdflib(c) for c in whole.subjects(RDF.type, PAL.Case) if not isinstance(c, Literal)
+        )
         parts = partition(index, cases, ontology_terms=self.ontology_terms)
         batched = batch and parts.disjoint
         all_facts = self.query_facts(whole) if batched else {}
+        shared = set(parts.shared)
         results = []
         for case in cases:
-            own = _graph(parts.cases[case])
+            node = to_rdflib(case)
             if batched:
-                closed, facts = whole, all_facts.get(case, _EMPTY_FACTS)
+                closed, facts = whole, all_facts.get(node, _EMPTY_FACTS)
             else:
                 closed = self.close_graph([*parts.shared, *parts.cases[case]])
-                facts = self.query_facts(closed, case).get(case, _EMPTY_FACTS)
-            known = (own, set(parts.shared), self.ontology.tbox)
+                facts = self.query_facts(closed, node).get(node, _EMPTY_FACTS)
+
+            def about(n: Term, g: Graph = closed) -> Iterable[Triple]:
+                return triples_from_rdflib(g.triples((to_rdflib(n), None, None)))
+
+            own = parts.cases[case]
+            inferred = self._inferred(about, own, (set(own), shared, self._tbox_plain))
             results.append(
                 ClassifiedCase(
-                    case=case,
-                    asserted=own,
-                    inferred=inferred_about(lambda n, g=closed: g.triples((n, None, None)),
-                                            own, known, self.ontology_terms),
-                    assessment=assess(case, facts, self.ontology, "owlrl"),
+                    case=node,
+                    asserted=_graph(own),
+                    inferred=_graph(inferred),
+                    assessment=assess(node, facts, self.ontology, "owlrl"),
                 )
             )
         return results
@@ -585,33 +616,55 @@ class Classifier:
             self._rules = RuleCache(self.ontology)
         return self._rules
 
-    def classify_fast(self, graph: Graph) -> list[ClassifiedCase]:
-        """Classify with the compiled rules, one case at a time; owlrl where they cannot serve."""
-        index = TripleIndex.of(graph)
+    def classify_plain(self, triples: Iterable[Triple]) -> list[PlainResult] | None:
+        """Classify plain triples with the compiled rules, one case at a time.
+
+        Returns None when the input needs rules the fast path does not run (the caller then
+        uses owlrl).
+        """
+        index = TripleIndex.of(triples)
         schema_of = schema_nodes(index)
         rules = self.rules.for_schema([t for t in index.triples if t[0] in schema_of])
         if rules is None or has_unsupported(index.triples):
-            return self.classify_owlrl(graph)
+            return None
         whole = close(index.triples, rules)
-        cases = sort_cases(n for n, ts in whole.types.items()
-                           if PAL.Case in ts and not isinstance(n, Literal))
+        cases = sort_cases(n for n, ts in whole.types.items() if _CASE in ts and type(n) is str)
         parts = partition(index, cases, ontology_terms=self.ontology_terms)
+        # Reasoning over the whole input serves every case when the cases share nothing
+        # through which a rule could run from one to another (casegraph.CasePartition).
+        reuse = parts.disjoint and not _rules_cross_leaves(rules, index, parts.shared_leaves)
         shared = set(parts.shared)
         results = []
         for case in cases:
-            closure = close([*parts.shared, *parts.cases[case]], rules)
-            own = _graph(parts.cases[case])
+            own = parts.cases[case]
+            closure = whole if reuse else close([*parts.shared, *own], rules)
+            node = to_rdflib(case)
             results.append(
-                ClassifiedCase(
+                PlainResult(
                     case=case,
                     asserted=own,
-                    inferred=inferred_about(closure.about, own, (own, shared),
-                                            self.ontology_terms),
-                    assessment=assess(case, facts_from_closure(closure, case, rules),
-                                      self.ontology, "fast"),
+                    inferred=self._inferred(closure.about, own, (set(own), shared)),
+                    assessment=assess(
+                        node, facts_from_closure(closure, case, rules), self.ontology, "fast"
+                    ),
                 )
             )
         return results
+
+    def classify_fast(self, graph: Graph) -> list[ClassifiedCase]:
+        """Classify with the compiled rules; owlrl where they cannot serve."""
+        results = self.classify_plain(triples_from_rdflib(graph))
+        if results is None:
+            return self.classify_owlrl(graph)
+        return [
+            ClassifiedCase(
+                case=r.assessment.case,
+                asserted=_graph(r.asserted),
+                inferred=_graph(r.inferred),
+                assessment=r.assessment,
+            )
+            for r in results
+        ]
 
     def classify(self, graph: Graph, reasoner: Reasoner = "fast") -> list[ClassifiedCase]:
         """Assess every ``pal:Case`` in ``graph``."""
@@ -630,42 +683,60 @@ class Classifier:
         )
         return results
 
+    def _inferred(
+        self,
+        about: Callable[[Term], Iterable[Triple]],
+        own: list[Triple],
+        known: Iterable[Container],
+    ) -> list[Triple]:
+        """The triples reasoning added about the nodes of a case: no literal subjects, no
+        ``owl:Thing``, nothing about the ontology's own terms, no references to anonymous class
+        expressions of the ontology."""
+        terms = self.ontology_terms
+        nodes = {t[0] for t in own if t[0] not in terms} | {
+            o for _, p, o in own if p != _RDF_TYPE and type(o) is str and o not in terms
+        }
+        inferred = []
+        for node in nodes:
+            for t in about(node):
+                s, p, o = t
+                if o == _OWL_THING or (type(o) is str and o.startswith("_:") and o not in nodes):
+                    continue
+                if p == _SAME_AS and s == o:
+                    continue
+                if any(t in k for k in known):
+                    continue
+                inferred.append(t)
+        return inferred
 
-def sort_cases(cases: Iterable[Node]) -> list[Node]:
+
+def _rules_cross_leaves(rules: RuleSet, index: TripleIndex, leaves: frozenset[Term]) -> bool:
+    """Whether a rule could carry a fact from one case to another through a shared leaf IRI:
+    an inverse property, or a someValuesFrom, allValuesFrom or hasValue restriction on a
+    property that points at the leaf."""
+    for leaf in leaves:
+        for _, p, _ in index.into.get(leaf, ()):
+            for q in rules.superproperties.get(p, (p,)):
+                if (
+                    rules.inverses.get(q)
+                    or rules.svf_by_property.get(q)
+                    or rules.avf_by_property.get(q)
+                    or any(k[0] == q for k in rules.has_value_by_edge)
+                ):
+                    return True
+    return False
+
+
+def sort_cases(cases: Iterable[Term]) -> list[Term]:
     """Cases in a stable order: IRIs first, each group by its text."""
-    return sorted(set(cases), key=lambda c: (isinstance(c, BNode), str(c)))
+    return sorted(set(cases), key=lambda c: (c.startswith("_:"), c))
 
 
-def _graph(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+def _graph(triples: Iterable[Triple]) -> Graph:
     g = Graph()
-    for triple in triples:
-        g.add(triple)
+    for s, p, o in triples:
+        g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
     return g
-
-
-def inferred_about(
-    about: Callable[[Node], Iterable[tuple[Node, Node, Node]]],
-    own: Graph,
-    known: Iterable[Container],
-    ontology_terms: Container[Node] = frozenset(),
-) -> Graph:
-    """The triples reasoning added about the nodes of a case: no literal subjects, no
-    ``owl:Thing``, no references to anonymous class expressions of the ontology."""
-    nodes = {s for s in own.subjects() if s not in ontology_terms} | {
-        o for _, p, o in own
-        if p != RDF.type and not isinstance(o, Literal) and o not in ontology_terms
-    }
-    inferred = Graph()
-    for node in nodes:
-        for s, p, o in about(node):
-            if o == OWL.Thing or (isinstance(o, BNode) and o not in nodes):
-                continue
-            if p == OWL.sameAs and s == o:
-                continue
-            if any((s, p, o) in k for k in known):
-                continue
-            inferred.add((s, p, o))
-    return inferred
 
 
 @cache

@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_RESULT_ROWS": 100_000,
     "MIN_CELL_SIZE": 5,
     # Reasoner used on load and classify: "fast" or "owlrl".
-    "REASONER": "owlrl",
+    "REASONER": "fast",
     "LOAD_EXAMPLES": False,
 }
 

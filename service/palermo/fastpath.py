@@ -23,36 +23,50 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from rdflib import Graph, Literal
+from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-from rdflib.term import Node
 
 from palermo.namespaces import PAL
 from palermo.reasoning import Ontology, owlrl_closure
+from palermo.terms import Lit, Term, Triple, from_rdflib, to_rdflib
 
 log = logging.getLogger(__name__)
 
-Triple = tuple[Node, Node, Node]
+RDF_TYPE = str(RDF.type)
+OWL_THING = str(OWL.Thing)
+AGE = str(PAL.ageAtTimeOfAct)
+CHILD = str(PAL.Child)
+ADULT = str(PAL.Adult)
 
 #: Schema constructs whose instance rules the fast path does not run.
 UNSUPPORTED_TYPES = frozenset(
-    {OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.FunctionalProperty,
-     OWL.InverseFunctionalProperty, OWL.ReflexiveProperty}
+    str(c)
+    for c in (OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.FunctionalProperty,
+              OWL.InverseFunctionalProperty, OWL.ReflexiveProperty)
 )
 UNSUPPORTED_PREDICATES = frozenset(
-    {OWL.propertyChainAxiom, OWL.hasKey, OWL.maxCardinality, OWL.maxQualifiedCardinality,
-     OWL.cardinality, OWL.qualifiedCardinality, OWL.oneOf, OWL.sameAs}
+    str(p)
+    for p in (OWL.propertyChainAxiom, OWL.hasKey, OWL.maxCardinality,
+              OWL.maxQualifiedCardinality, OWL.cardinality, OWL.qualifiedCardinality,
+              OWL.oneOf, OWL.sameAs)
 )
-_NUMERIC = frozenset(
-    {XSD.integer, XSD.decimal, XSD.float, XSD.double, XSD.int, XSD.long, XSD.short, XSD.byte,
-     XSD.nonNegativeInteger, XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger,
-     XSD.unsignedInt, XSD.unsignedLong, XSD.unsignedShort, XSD.unsignedByte}
+_INTEGERS = frozenset(
+    str(d)
+    for d in (XSD.integer, XSD.int, XSD.long, XSD.short, XSD.byte, XSD.nonNegativeInteger,
+              XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger,
+              XSD.unsignedInt, XSD.unsignedLong, XSD.unsignedShort, XSD.unsignedByte)
 )
+_DECIMAL = str(XSD.decimal)
+_FLOATS = frozenset({str(XSD.float), str(XSD.double)})
+_INTEGER_LEXICAL = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_LEXICAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+_FLOAT_LEXICAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN")
 
 
 class Unsupported(Exception):
@@ -63,25 +77,25 @@ class Unsupported(Exception):
 class RuleSet:
     """Instance rules generated from a closed TBox."""
 
-    superclasses: dict[Node, frozenset[Node]]
-    superproperties: dict[Node, frozenset[Node]]
-    inverses: dict[Node, frozenset[Node]]
-    domains: dict[Node, frozenset[Node]]
-    ranges: dict[Node, frozenset[Node]]
+    superclasses: dict[Term, frozenset[Term]]
+    superproperties: dict[Term, frozenset[Term]]
+    inverses: dict[Term, frozenset[Term]]
+    domains: dict[Term, frozenset[Term]]
+    ranges: dict[Term, frozenset[Term]]
     #: property -> (restriction, filler) for someValuesFrom; filler None means owl:Thing
-    svf_by_property: dict[Node, tuple[tuple[Node, Node | None], ...]]
+    svf_by_property: dict[Term, tuple[tuple[Term, Term | None], ...]]
     #: filler -> (restriction, property)
-    svf_by_filler: dict[Node, tuple[tuple[Node, Node], ...]]
+    svf_by_filler: dict[Term, tuple[tuple[Term, Term], ...]]
     #: member class -> (intersection, all its members)
-    intersections_by_member: dict[Node, tuple[tuple[Node, frozenset[Node]], ...]]
+    intersections_by_member: dict[Term, tuple[tuple[Term, frozenset[Term]], ...]]
     #: (property, value) -> restrictions; class -> (property, value)
-    has_value_by_edge: dict[tuple[Node, Node], tuple[Node, ...]]
-    has_value_by_class: dict[Node, tuple[tuple[Node, Node], ...]]
+    has_value_by_edge: dict[tuple[Term, Term], tuple[Term, ...]]
+    has_value_by_class: dict[Term, tuple[tuple[Term, Term], ...]]
     #: property -> (restriction, filler); restriction -> (property, filler)
-    avf_by_property: dict[Node, tuple[tuple[Node, Node], ...]]
-    avf_by_class: dict[Node, tuple[tuple[Node, Node], ...]]
+    avf_by_property: dict[Term, tuple[tuple[Term, Term], ...]]
+    avf_by_class: dict[Term, tuple[tuple[Term, Term], ...]]
 
-    def supers(self, cls: Node) -> frozenset[Node]:
+    def supers(self, cls: Term) -> frozenset[Term]:
         return self.superclasses.get(cls) or frozenset((cls,))
 
 
@@ -89,9 +103,30 @@ def _freeze(d: dict) -> dict:
     return {k: frozenset(v) if isinstance(v, set) else tuple(v) for k, v in d.items()}
 
 
-def _rdf_list(graph: Graph, node: Node) -> list[Node]:
-    items: list[Node] = []
-    while node != RDF.nil and node is not None:
+class _PlainGraph:
+    """A closed TBox read through plain terms: the few look-ups rule generation needs."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._by_predicate: dict[str, list[tuple[Term, Term]]] = defaultdict(list)
+        self._value: dict[tuple[Term, str], Term] = {}
+        for s, p, o in graph:
+            ps, ss, os_ = str(p), from_rdflib(s), from_rdflib(o)
+            self._by_predicate[ps].append((ss, os_))
+            self._value.setdefault((ss, ps), os_)
+
+    def subject_objects(self, predicate) -> list[tuple[Term, Term]]:
+        return self._by_predicate.get(str(predicate), [])
+
+    def value(self, subject: Term, predicate) -> Term | None:
+        return self._value.get((subject, str(predicate)))
+
+
+_NIL = str(RDF.nil)
+
+
+def _rdf_list(graph: _PlainGraph, node: Term | None) -> list[Term]:
+    items: list[Term] = []
+    while node is not None and node != _NIL:
         first = graph.value(node, RDF.first)
         if first is None:
             break
@@ -103,60 +138,61 @@ def _rdf_list(graph: Graph, node: Node) -> list[Node]:
 def compile_rules(tbox: Graph) -> RuleSet:
     """Close ``tbox`` with owlrl and generate the instance rules from the closure."""
     for _, p, o in tbox:
-        if p in UNSUPPORTED_PREDICATES or (p == RDF.type and o in UNSUPPORTED_TYPES):
+        if str(p) in UNSUPPORTED_PREDICATES or (p == RDF.type and str(o) in UNSUPPORTED_TYPES):
             raise Unsupported(f"{p} {o}" if p == RDF.type else str(p))
-    closed = Graph()
-    closed += tbox
-    owlrl_closure(closed)
+    rdf_closed = Graph()
+    rdf_closed += tbox
+    owlrl_closure(rdf_closed)
+    closed = _PlainGraph(rdf_closed)
 
-    sup: dict[Node, set[Node]] = defaultdict(set)
+    sup: dict[Term, set[Term]] = defaultdict(set)
     for c, d in closed.subject_objects(RDFS.subClassOf):
         sup[c].update((c, d))
     for c, d in closed.subject_objects(OWL.equivalentClass):
         sup[c].update((c, d))
         sup[d].update((d, c))
-    supp: dict[Node, set[Node]] = defaultdict(set)
+    supp: dict[Term, set[Term]] = defaultdict(set)
     for p, q in closed.subject_objects(RDFS.subPropertyOf):
         supp[p].update((p, q))
     for p, q in closed.subject_objects(OWL.equivalentProperty):
         supp[p].update((p, q))
         supp[q].update((q, p))
-    inv: dict[Node, set[Node]] = defaultdict(set)
+    inv: dict[Term, set[Term]] = defaultdict(set)
     for p, q in closed.subject_objects(OWL.inverseOf):
         inv[p].add(q)
         inv[q].add(p)
-    dom: dict[Node, set[Node]] = defaultdict(set)
+    dom: dict[Term, set[Term]] = defaultdict(set)
     for p, c in closed.subject_objects(RDFS.domain):
         dom[p].add(c)
-    rng: dict[Node, set[Node]] = defaultdict(set)
+    rng: dict[Term, set[Term]] = defaultdict(set)
     for p, c in closed.subject_objects(RDFS.range):
         rng[p].add(c)
 
-    svf_p: dict[Node, list] = defaultdict(list)
-    svf_f: dict[Node, list] = defaultdict(list)
+    svf_p: dict[Term, list] = defaultdict(list)
+    svf_f: dict[Term, list] = defaultdict(list)
     for r, filler in closed.subject_objects(OWL.someValuesFrom):
         prop = closed.value(r, OWL.onProperty)
         if prop is None:
             continue
-        if filler == OWL.Thing:
+        if filler == OWL_THING:
             svf_p[prop].append((r, None))
         else:
             svf_p[prop].append((r, filler))
             svf_f[filler].append((r, prop))
-    ints: dict[Node, list] = defaultdict(list)
+    ints: dict[Term, list] = defaultdict(list)
     for i, head in closed.subject_objects(OWL.intersectionOf):
         members = frozenset(_rdf_list(closed, head))
         for m in members:
             ints[m].append((i, members))
-    hv_e: dict[tuple[Node, Node], list] = defaultdict(list)
-    hv_c: dict[Node, list] = defaultdict(list)
+    hv_e: dict[tuple[Term, Term], list] = defaultdict(list)
+    hv_c: dict[Term, list] = defaultdict(list)
     for r, value in closed.subject_objects(OWL.hasValue):
         prop = closed.value(r, OWL.onProperty)
         if prop is not None:
             hv_e[(prop, value)].append(r)
             hv_c[r].append((prop, value))
-    avf_p: dict[Node, list] = defaultdict(list)
-    avf_c: dict[Node, list] = defaultdict(list)
+    avf_p: dict[Term, list] = defaultdict(list)
+    avf_c: dict[Term, list] = defaultdict(list)
     for r, filler in closed.subject_objects(OWL.allValuesFrom):
         prop = closed.value(r, OWL.onProperty)
         if prop is not None:
@@ -171,31 +207,38 @@ def compile_rules(tbox: Graph) -> RuleSet:
     )
 
 
-def numeric_value(term: Node) -> int | float | Decimal | None:
+def numeric_value(term: Term) -> int | float | Decimal | None:
     """The number of a literal that SPARQL's ``isNumeric`` accepts, else None."""
-    if not isinstance(term, Literal) or term.datatype not in _NUMERIC or term.ill_typed:
+    if type(term) is not Lit:
         return None
-    value = term.toPython()
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    lexical, datatype = term.lexical.strip(), term.datatype
+    try:
+        if datatype in _INTEGERS:
+            return int(lexical) if _INTEGER_LEXICAL.fullmatch(lexical) else None
+        if datatype == _DECIMAL:
+            return Decimal(lexical) if _DECIMAL_LEXICAL.fullmatch(lexical) else None
+        if datatype in _FLOATS:
+            return float(lexical) if _FLOAT_LEXICAL.fullmatch(lexical) else None
+    except (ValueError, InvalidOperation):
         return None
-    return value
+    return None
 
 
 @dataclass
 class Closure:
     """The closure of one case's triples under a :class:`RuleSet`."""
 
-    types: dict[Node, set[Node]] = field(default_factory=lambda: defaultdict(set))
+    types: dict[Term, set[Term]] = field(default_factory=lambda: defaultdict(set))
     edges: set[Triple] = field(default_factory=set)
-    out: dict[Node, list[tuple[Node, Node]]] = field(default_factory=lambda: defaultdict(list))
-    into: dict[Node, list[tuple[Node, Node]]] = field(default_factory=lambda: defaultdict(list))
+    out: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
+    into: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
 
-    def about(self, node: Node) -> Iterable[Triple]:
+    def about(self, node: Term) -> Iterable[Triple]:
         """Every triple of the closure whose subject is ``node``."""
         for p, o in self.out.get(node, ()):
             yield (node, p, o)
         for cls in self.types.get(node, ()):
-            yield (node, RDF.type, cls)
+            yield (node, RDF_TYPE, cls)
 
 
 def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
@@ -206,10 +249,10 @@ def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
     """
     c = Closure()
     types, edges, out, into = c.types, c.edges, c.out, c.into
-    pending_types: list[tuple[Node, Node]] = []
+    pending_types: list[tuple[Term, Term]] = []
     pending_edges: list[Triple] = []
 
-    def add_type(node: Node, cls: Node) -> None:
+    def add_type(node: Term, cls: Term) -> None:
         if cls not in types[node]:
             types[node].add(cls)
             pending_types.append((node, cls))
@@ -221,21 +264,21 @@ def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
 
     for t in triples:
         s, p, o = t
-        if p == RDF.type:
+        if p == RDF_TYPE:
             add_type(s, o)
         else:
             add_edge(t)
-            if p == PAL.ageAtTimeOfAct:
+            if p == AGE:
                 age = numeric_value(o)
                 if age is not None:
-                    add_type(s, PAL.Child if age < 18 else PAL.Adult)
+                    add_type(s, CHILD if age < 18 else ADULT)
 
     superclasses = rules.superclasses
     superproperties = rules.superproperties
     while pending_types or pending_edges:
         while pending_edges:
             s, p, o = pending_edges.pop()
-            literal = isinstance(o, Literal)
+            literal = type(o) is Lit
             out[s].append((p, o))
             if not literal:
                 into[o].append((s, p))
@@ -275,7 +318,7 @@ def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
                 add_edge((node, prop, value))
             for prop, filler in rules.avf_by_class.get(cls, ()):
                 for p, o in out.get(node, ()):
-                    if p == prop and not isinstance(o, Literal):
+                    if p == prop and type(o) is not Lit:
                         add_type(o, filler)
     return c
 
@@ -292,14 +335,12 @@ class RuleCache:
         """The rules for the ontology plus ``schema``; None when the fast path cannot run them."""
         if not schema:
             return self.base
-        key = hashlib.sha256(
-            "\n".join(sorted(" ".join(t.n3() for t in triple) for triple in schema)).encode()
-        ).hexdigest()
+        key = hashlib.sha256("\n".join(sorted(repr(t) for t in schema)).encode()).hexdigest()
         if key not in self._extra:
             tbox = Graph()
             tbox += self.ontology.tbox
-            for triple in schema:
-                tbox.add(triple)
+            for s, p, o in schema:
+                tbox.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
             try:
                 self._extra[key] = compile_rules(tbox)
             except Unsupported as exc:
@@ -309,7 +350,5 @@ class RuleCache:
 
 
 def has_unsupported(triples: Iterable[Triple]) -> bool:
-    """Whether a case's own triples need a rule the fast path does not run (``owl:sameAs``)."""
+    """Whether triples need a rule the fast path does not run (``owl:sameAs`` in data)."""
     return any(t[1] in UNSUPPORTED_PREDICATES for t in triples)
-
-
