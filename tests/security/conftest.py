@@ -1,0 +1,78 @@
+"""Fixtures of the security suite (issue 4): an app with one private and one public case."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CASE_TRAFFICKING, WRITE, base_config
+
+READ_OTHER_TOKEN = "token-read-other-dataset"
+WRITE_OTHER_TOKEN = "token-write-other-dataset"
+READ_OTHER = {"Authorization": f"Bearer {READ_OTHER_TOKEN}"}
+WRITE_OTHER = {"Authorization": f"Bearer {WRITE_OTHER_TOKEN}"}
+WRONG = {"Authorization": "Bearer not-a-configured-token"}
+
+SECRET_DATASET = "secretds7q9"
+SECRET_CASE = "https://example.org/case/secret-7q9"
+SECRET_PERSON = "https://example.org/person/secret-perp-7q9"
+SECRET_LITERAL = "SECRET-MARKER-7Q9"
+SECRET_GRAPH = "https://example.org/graphs/secret-7q9"
+PUBLIC_GRAPH = "https://example.org/graphs/public-1"
+
+#: What must never appear in an answer to a client that may not see the private dataset.
+SECRETS = (SECRET_LITERAL, SECRET_PERSON, "secret-perp", SECRET_DATASET, "SECRET-MARKER")
+
+SECRET_CASE_TTL = f"""
+@prefix pal: <https://w3id.org/palermo/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{SECRET_CASE}> a pal:Case ;
+    rdfs:comment "{SECRET_LITERAL}" ;
+    pal:act [ a pal:Recruitment ] ;
+    pal:means [ a pal:Deception ] ;
+    pal:purpose [ a pal:ForcedLabour ] ;
+    pal:perpetrator <{SECRET_PERSON}> ;
+    pal:affectedPerson [ a pal:Person ; pal:ageAtTimeOfAct 19 ] .
+<{SECRET_PERSON}> a pal:Recruiter ; rdfs:label "{SECRET_LITERAL} perpetrator" .
+"""
+
+
+def security_config(**overrides: object) -> dict[str, object]:
+    config = base_config(**overrides)
+    config["TOKENS"] = (
+        f"{config['TOKENS']},{READ_OTHER_TOKEN}:read:otherds,{WRITE_OTHER_TOKEN}:write:otherds"
+    )
+    config["REASONER"] = "fast"
+    return config
+
+
+@pytest.fixture
+def secure_app():
+    """A private case written through the API (private by default) and a public case."""
+    from palermo.app import close_app, create_app
+
+    app = create_app(security_config())
+    app.config["TESTING"] = True
+    client = app.test_client()
+    r = client.put(
+        "/data",
+        query_string={"graph": SECRET_GRAPH, "dataset": SECRET_DATASET},
+        data=SECRET_CASE_TTL,
+        content_type="text/turtle",
+        headers=WRITE,
+    )
+    assert r.status_code == 201, r.text
+    r = client.put(
+        "/data",
+        query_string={"graph": PUBLIC_GRAPH, "dataset": "opends", "public": "true"},
+        data=CASE_TRAFFICKING,
+        content_type="text/turtle",
+        headers=WRITE,
+    )
+    assert r.status_code == 201, r.text
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def secure_client(secure_app):
+    return secure_app.test_client()
