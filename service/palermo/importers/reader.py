@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -98,11 +98,11 @@ class CsvSource:
         self.case_base = case_base
         self.summary = ImportSummary(source=self.path.name)
         try:
-            self._file: TextIO = self.path.open(newline="", encoding="utf-8-sig")
+            self._file: BinaryIO = self.path.open("rb")
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), source=str(path)) from None
         try:
-            self._reader = csv.reader(self._file, delimiter=mapping.delimiter, strict=True)
+            self._reader = csv.reader(self._lines(), delimiter=mapping.delimiter, strict=True)
             header = self._next_row()
             if header is None:
                 raise self._error("the file is empty: no header")
@@ -119,15 +119,19 @@ class CsvSource:
     def _error(self, message: str, line: int | None = None) -> InputError:
         return InputError(message, source=str(self.path), line=line)
 
+    def _lines(self) -> Iterator[str]:
+        """The file's lines as text, decoded one by one so that an error names its line."""
+        for number, raw in enumerate(self._file, 1):
+            try:
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise self._error(f"not UTF-8 text ({exc.reason})", line=number) from None
+
     def _next_row(self) -> list[str] | None:
         try:
             return next(self._reader)
         except StopIteration:
             return None
-        except UnicodeDecodeError as exc:
-            raise self._error(
-                f"not UTF-8 text ({exc.reason})", line=self._reader.line_num + 1
-            ) from None
         except csv.Error as exc:
             raise self._error(f"not readable as CSV: {exc}", line=self._reader.line_num) from None
 
