@@ -12,6 +12,7 @@ from palermo import resources
 from palermo.api import classify, data, errors, health, ontology, queries, sparql, web
 from palermo.api.auth import Tokens
 from palermo.api.context import Palermo
+from palermo.api.limits import ChunkedBodyLimit
 from palermo.config import load_config
 from palermo.loading import load_files, load_service_graphs
 from palermo.queries import QueryRunner, load_named_queries
@@ -32,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("palermo")
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_BODY_BYTES"])
+    # Bodies without Content-Length (chunked) are bounded too (issue 4).
+    limit = int(settings["MAX_BODY_BYTES"])
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, limit)  # type: ignore[method-assign]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     tokens = Tokens(str(settings.get("TOKENS", "")))
