@@ -36,7 +36,7 @@ function numbersTable(rows, labelHeader, valueHeader) {
  * A horizontal bar chart. rows: [{label, value, color?}]; a null value is a withheld count.
  * Each bar is a <rect class="bar">, its label above it and its value at its end.
  */
-export function barChart({ title, rows, labelHeader = "category", valueHeader = "cases" }) {
+export function barChart({ title, rows, labelHeader = "category", valueHeader = "cases", empty = "No cases you may see." }) {
   const shown = rows.filter((r) => r.value !== null);
   const max = Math.max(1, ...shown.map((r) => r.value));
   const plot = WIDTH - 48;
@@ -62,13 +62,13 @@ export function barChart({ title, rows, labelHeader = "category", valueHeader = 
     "figure",
     { class: "chart-box" },
     h("figcaption", {}, title),
-    rows.length ? svgFrame(title, summary, height, body) : h("p", { class: "hint" }, "No cases you may see."),
+    rows.length ? svgFrame(title, summary, height, body) : h("p", { class: "hint empty" }, empty),
     rows.length ? numbersTable(rows, labelHeader, valueHeader) : null,
   );
 }
 
 /** A single bar split into a part and the rest of a whole ("1 of 6 cases concern a child"). */
-export function shareChart({ title, part, whole, partLabel, restLabel }) {
+export function shareChart({ title, part, whole, partLabel, restLabel, note = "" }) {
   const share = whole ? part / whole : 0;
   const w = WIDTH - 2;
   const pw = Math.round(share * w);
@@ -86,6 +86,6 @@ export function shareChart({ title, part, whole, partLabel, restLabel }) {
           h("svg:text", { x: WIDTH - 2, y: 54, class: "bar-label end" }, `${100 - pct}% ${restLabel}`),
         ])
       : null,
-    h("p", { class: "hint" }, words),
+    h("p", { class: "hint" }, words, note ? ` ${note}` : ""),
   );
 }

@@ -57,10 +57,15 @@ function updatePreview() {
 }
 
 // ------------------------------------------------------------------ the picture
-/** The state of each element box: present, missing, ruled-out, absent, or not-needed. */
-function elementState(protocol, finding, element, text, oneCase) {
+/**
+ * The state of each element box: present, missing, ruled-out, absent, or not-needed.
+ * The answer lists what is missing per Protocol, not which of it was ruled out: with one case in
+ * the graph, an element is ruled out when the graph names its individual (pal:MeansElement...).
+ */
+function elementState(finding, element, text, oneCase) {
+  const found = finding[element.key];
   const missing = finding.missing || [];
-  if (!missing.includes(element.key)) return "present";
+  if (Array.isArray(found) ? found.length > 0 : !missing.includes(element.key)) return "present";
   if (element.key === "means" && finding.childRule) return "not-needed";
   if (oneCase) return new RegExp(`\\b${element.ruledOut}\\b`).test(text) ? "ruled-out" : "missing";
   if (finding.status === "ruled-out" && missing.length === 1) return "ruled-out";
@@ -82,7 +87,7 @@ const STATUS_TEXT = {
 };
 
 function elementBox(protocol, finding, element, text, oneCase) {
-  const state = elementState(protocol, finding, element, text, oneCase);
+  const state = elementState(finding, element, text, oneCase);
   const [icon, words] = STATE_TEXT[state];
   const found = finding[element.key];
   return h(
