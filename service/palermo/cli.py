@@ -131,7 +131,7 @@ def serve_command(
     if examples:
         config["LOAD_EXAMPLES"] = True
     app = create_app(config)
-    where = "memory" if config.get("MEMORY") else config["DATA_DIR"]
+    where = config.get("STORE_URL") or ("memory" if config.get("MEMORY") else config["DATA_DIR"])
     click.echo(f"palermo: serving http://{host}:{port}/ (store: {where})", err=True)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="palermo")
@@ -144,28 +144,65 @@ def serve_command(
 @click.option("--public", is_flag=True, help="Mark the dataset public (default: private).")
 @click.option("--dataset", default=None, help="Dataset name (default: 'public' or 'private').")
 @click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default=None)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Classify in this many processes (helps for large files).",
+)
+@click.option(
+    "--batch-size",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Cases per atomic store write.",
+)
 def load_command(
-    files: tuple[Path, ...], public: bool, dataset: str | None, reasoner: str | None
+    files: tuple[Path, ...],
+    public: bool,
+    dataset: str | None,
+    reasoner: str | None,
+    workers: int,
+    batch_size: int,
 ) -> None:
-    """Load case data into the store, classified; every case with its assessment."""
+    """Load case data into the store, classified; every case with its assessment.
+
+    If the store fails part-way, the cases not stored are listed on stdout, one IRI a line, and
+    the exit code is 1; each case is stored whole or not at all, and loading again finishes.
+    """
     from tqdm import tqdm
 
-    from palermo.loading import load_files, load_service_graphs
+    from palermo.bulk import LoadIncomplete, classify_files, write_all
+    from palermo.loading import load_service_graphs
     from palermo.store import open_store
 
     config = _service_config()
+    chosen = reasoner or str(config["REASONER"])
+    with tqdm(unit="case", file=sys.stderr, desc="classify", disable=len(files) < 2) as bar:
+        writes = classify_files(list(files), reasoner=chosen, workers=workers, progress=bar.update)
     store = open_store(config)
-    load_service_graphs(store)
     try:
-        with tqdm(total=len(files), unit="file", file=sys.stderr, disable=len(files) < 2) as bar:
-            count = load_files(
+        load_service_graphs(store)
+        with tqdm(
+            total=len(writes),
+            unit="case",
+            file=sys.stderr,
+            desc="store",
+            disable=len(writes) < 1000,
+        ) as bar:
+            count = write_all(
                 store,
-                list(files),
+                writes,
                 dataset=dataset or ("public" if public else "private"),
                 public=public,
-                reasoner=reasoner or str(config["REASONER"]),
-                progress=lambda _n: bar.update(1),
+                batch_size=batch_size,
+                progress=bar.update,
             )
+    except LoadIncomplete as exc:
+        for case in exc.not_stored:
+            click.echo(case)
+        raise
     finally:
         store.close()
     click.echo(f"palermo: loaded {count} case(s) from {len(files)} file(s)", err=True)

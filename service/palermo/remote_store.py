@@ -528,10 +528,17 @@ class RemoteStore:
         check_dataset_name(dataset)
         if not writes:
             return
-        existing = {d.name: d for d in self.datasets()}
-        if dataset in existing:
-            if public is not None and existing[dataset].public != public:
-                state = "public" if existing[dataset].public else "private"
+        rights = [
+            r["r"].value
+            for r in self._select(
+                f"SELECT ?r WHERE {{ GRAPH <{METADATA_GRAPH}> {{ "
+                f"<{dataset_iri(dataset)}> <{_DCTERMS}accessRights> ?r }} }}"
+            )
+        ]
+        if rights:
+            stored_public = PUBLIC in rights
+            if public is not None and stored_public != public:
+                state = "public" if stored_public else "private"
                 raise Conflict(
                     f"dataset {dataset!r} is {state}; load into another dataset or change it"
                 )
@@ -587,15 +594,13 @@ def case_graphs_update(writes: Sequence[CaseGraphWrite], dataset: str) -> str:
     ds = dataset_iri(dataset)
     now = ox.Literal(datetime.now(UTC).isoformat(), datatype=ox.NamedNode(_XSD + "dateTime"))
     drops: list[str] = []
+    names: list[str] = []
     creates: list[str] = []
     inserts: list[str] = []
     for w in writes:
         g, inf = ox.NamedNode(w.graph), ox.NamedNode(w.inferred_graph)
-        drops.append(
-            f"DROP SILENT GRAPH {g} ;\nDROP SILENT GRAPH {inf} ;\n"
-            f"DELETE WHERE {{ GRAPH <{METADATA_GRAPH}> {{ {g} ?p ?o }} }} ;\n"
-            f"DELETE WHERE {{ GRAPH <{METADATA_GRAPH}> {{ {inf} ?p ?o }} }} ;\n"
-        )
+        drops.append(f"DROP SILENT GRAPH {g} ;\nDROP SILENT GRAPH {inf} ;\n")
+        names.append(f"{g} {inf}")
         for name, triples in ((g, w.asserted), (inf, w.inferred)):
             if triples:
                 inserts.append(f"GRAPH {name} {{\n{_statements(triples)}\n}}\n")
@@ -609,7 +614,12 @@ def case_graphs_update(writes: Sequence[CaseGraphWrite], dataset: str) -> str:
             meta.append(f"{g} <{_DCTERMS}subject> {ox.NamedNode(case)}")
             meta.append(f"{inf} <{_DCTERMS}subject> {ox.NamedNode(case)}")
         inserts.append(f"GRAPH <{METADATA_GRAPH}> {{ {' .'.join(meta)} . }}\n")
-    return "".join(drops) + "".join(creates) + "INSERT DATA {\n" + "".join(inserts) + "}"
+    # One DELETE for the metadata of every graph written (one per graph costs a scan each).
+    forget = (
+        f"DELETE {{ GRAPH <{METADATA_GRAPH}> {{ ?g ?p ?o }} }} WHERE {{ "
+        f"VALUES ?g {{ {' '.join(names)} }} GRAPH <{METADATA_GRAPH}> {{ ?g ?p ?o }} }} ;\n"
+    )
+    return "".join(drops) + forget + "".join(creates) + "INSERT DATA {\n" + "".join(inserts) + "}"
 
 
 __all__ = ["EMPTY_GRAPH", "UNION_NATIVE", "UNION_PARAMETER", "Endpoints", "RemoteStore"]
