@@ -232,7 +232,7 @@ def test_overview_charts(reader_page, artifacts):
     _open(page, "overview")
     page.locator("svg.chart rect.bar").first.wait_for()
     charts = page.locator("figure.chart-box")
-    assert charts.count() == 5
+    assert charts.count() == 6
     by_label = charts.nth(0)
     assert "assessment label" in by_label.locator("figcaption").text_content()
     assert by_label.locator("rect.bar").count() == 5
@@ -248,13 +248,14 @@ def test_overview_without_a_token_shows_what_anyone_may_see(page, artifacts):
     _open(page, "overview")
     page.locator("#overview-message.ok, #overview-message.info").wait_for()
     charts = page.locator("figure.chart-box")
-    assert charts.count() == 5
+    assert charts.count() == 6
     # the examples are public: the child share is drawn from the cases anyone may list
     assert "concern a child" in charts.nth(2).text_content()
     # aggregate counts of a handful of cases are withheld from anonymous callers, and said so
-    for i in (0, 1, 3, 4):
+    for i in (0, 1, 3, 4, 5):
         chart = charts.nth(i)
         assert chart.locator("rect.bar").count() > 0 or "withheld" in chart.text_content()
+    assert "regions" in charts.nth(5).text_content()
     page.screenshot(path=artifacts / "overview-anonymous.png", full_page=True)
 
 
@@ -319,6 +320,8 @@ def test_narrow_screen(narrow_page, artifacts):
     page.locator("#query-results tbody tr").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=artifacts / "narrow-query.png", full_page=True)
+    tabs = [page.locator(f"#tab-{t}").bounding_box() for t in ("query", "overview")]
+    assert tabs[0]["y"] == tabs[1]["y"]  # the four tabs fit on one line
 
     page.click("#tab-classify")
     page.fill("#paste-text", (EXAMPLES / "smuggled-then-exploited.ttl").read_text())
@@ -329,7 +332,7 @@ def test_narrow_screen(narrow_page, artifacts):
     boxes = page.locator("article.assessment .protocol.trafficking li.element").all()
     xs = {round(b.bounding_box()["x"]) for b in boxes}
     assert len(xs) == 1
-    page.locator("article.assessment").scroll_into_view_if_needed()
+    page.locator("article.assessment").screenshot(path=artifacts / "narrow-assessment.png")
     page.screenshot(path=artifacts / "narrow-classify.png", full_page=True)
 
     page.click("#tab-overview")

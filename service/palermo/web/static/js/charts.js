@@ -73,7 +73,7 @@ export function shareChart({ title, part, whole, partLabel, restLabel, note = ""
   const w = WIDTH - 2;
   const pw = Math.round(share * w);
   const pct = Math.round(share * 100);
-  const words = whole ? `${part} of ${whole} cases (${pct}%) ${partLabel}` : "No cases you may see.";
+  const words = whole ? `${part} of ${whole} cases (${pct}%) ${partLabel}${note ? `, ${note}` : ""}.` : "No cases you may see.";
   return h(
     "figure",
     { class: "chart-box" },
@@ -86,6 +86,6 @@ export function shareChart({ title, part, whole, partLabel, restLabel, note = ""
           h("svg:text", { x: WIDTH - 2, y: 54, class: "bar-label end" }, `${100 - pct}% ${restLabel}`),
         ])
       : null,
-    h("p", { class: "hint" }, words, note ? ` ${note}` : ""),
+    h("p", { class: "hint" }, words),
   );
 }

@@ -104,6 +104,11 @@ function elementBox(protocol, finding, element, text, oneCase) {
   );
 }
 
+const RULE = {
+  trafficking: "Established with an act, a means and a purpose; for a child, no means is needed.",
+  smuggling: "Established with an illegal entry or stay and a benefit for those who procured it.",
+};
+
 function protocolBlock(protocol, title, finding, text, oneCase) {
   const status = finding.status;
   const elements = ELEMENTS[protocol];
@@ -111,6 +116,7 @@ function protocolBlock(protocol, title, finding, text, oneCase) {
     "section",
     { class: `protocol ${protocol} status-${status}`, "aria-label": `${title}: ${STATUS_TEXT[status] || status}` },
     h("h4", {}, title, " ", h("span", { class: `status status-${status}` }, STATUS_TEXT[status] || status)),
+    h("p", { class: "rule" }, RULE[protocol]),
     h("ol", { class: `elements n${elements.length}` }, elements.map((e) => elementBox(protocol, finding, e, text, oneCase))),
     h("p", { class: "basis" }, "Basis: ", (finding.basis || []).join("; ")),
   );
@@ -134,12 +140,15 @@ function childNote(finding) {
   );
 }
 
+let serial = 0;
+
 function assessmentCard(a, text, oneCase) {
+  const id = `assessment-${++serial}`;
   return h(
     "article",
-    { class: "assessment", "data-label": a.label },
+    { class: "assessment", "data-label": a.label, tabindex: "-1", "aria-labelledby": id },
     h("header", {},
-      h("h3", {}, "Case ", h("code", {}, a.case)),
+      h("h3", { id }, "Case ", h("code", {}, a.case)),
       h("p", { class: `label label-${a.label}` }, h("span", { class: "visually-hidden" }, "Label: "), a.label),
     ),
     protocolBlock("trafficking", "Trafficking in persons", a.trafficking, text, oneCase),
@@ -175,6 +184,9 @@ async function classify(text, mediaType) {
     }
     say(message, "ok", `${cases.length} case${cases.length === 1 ? "" : "s"} assessed (ontology ${answer.ontologyVersion}).`);
     fill(out, legend(), cases.map((a) => assessmentCard(a, text, cases.length === 1)));
+    const first = out.querySelector(".assessment");
+    first.scrollIntoView({ block: "start" });
+    first.focus({ preventScroll: true });
   } catch (error) {
     showError(message, error, out);
   }

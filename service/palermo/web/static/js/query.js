@@ -1,6 +1,6 @@
 // The Query tab: named queries (GET /queries, GET /queries/{name}) and a SPARQL editor (/sparql).
 
-import { call, explain } from "./api.js";
+import { call, explain, getToken } from "./api.js";
 import { download, fill, h, say } from "./dom.js";
 import { resultsTable, toCsv } from "./table.js";
 
@@ -75,7 +75,12 @@ function showResults(results, caption, filename) {
     return;
   }
   const n = results.results.bindings.length;
-  say(message, "ok", n === 0 ? "No rows: nothing you may see matches." : `${n} row${n === 1 ? "" : "s"}.`);
+  say(
+    message,
+    "ok",
+    n === 0 ? "No rows: nothing you may see matches." : `${n} row${n === 1 ? "" : "s"}.`,
+    n === 0 && !getToken() ? " Without a token you see only the public cases, and counts of only a few cases are withheld." : "",
+  );
   fill(
     out,
     h(

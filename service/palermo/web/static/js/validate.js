@@ -32,17 +32,21 @@ const COMPONENT = {
 
 let last = null; // {text, mediaType} of the last dataset checked
 
-/** "CaseShape-means" -> "Case rules, about means". */
+const words = (camel) => camel.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+
+/** What a shape's name says it checks: "CaseShape-means" -> {rules: "Rules for case records: means"}. */
 function shapeWords(iri) {
-  const local = (iri || "").split(/[#/]/).pop() || "(unnamed rule)";
+  const local = (iri || "").split(/[#/]/).pop() || "UnnamedShape";
   const [shape, path] = local.split("-", 2);
-  const subject = shape.replace(/Shape$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
-  return path ? `Rules for ${subject} records: ${path.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}` : `Rules for ${subject} records`;
+  const privacy = /PrivacyShape$/.test(shape);
+  const subject = words(shape.replace(/(Privacy)?Shape$/, "")) || "other";
+  const rules = `${privacy ? "Privacy rules" : "Rules"} for ${subject} records${path ? `: ${words(path)}` : ""}`;
+  return { rules, subject };
 }
 
-function focusWords(node) {
+function focusWords(node, subject) {
   if (!node) return "the dataset";
-  if (node.startsWith("_:")) return `a record without its own identifier (${node.slice(0, 12)}…)`;
+  if (node.startsWith("_:")) return `a ${subject} record without its own identifier (${node.slice(0, 10)}…)`;
   return shorten(node);
 }
 
@@ -101,7 +105,9 @@ function resultItem(r) {
       { class: "hint" },
       COMPONENT[component] ? `In short: ${COMPONENT[component]}. ` : "",
       r.resultPath ? ["Where: ", h("code", {}, r.resultPath), ". "] : "",
-      r.value !== null && r.value !== undefined ? ["Value found: ", h("code", {}, r.value.startsWith("_:") ? "an unnamed record" : r.value), "."] : "",
+      r.value !== null && r.value !== undefined && r.value !== r.focusNode
+        ? ["Value found: ", h("code", {}, r.value.startsWith("_:") ? "an unnamed record" : r.value), "."]
+        : "",
     ),
   );
 }
@@ -113,22 +119,23 @@ function report(report) {
     "div",
     { class: "report" },
     summary(report),
-    byShape.map(([shape, items]) =>
-      h(
+    byShape.map(([shape, items]) => {
+      const { rules, subject } = shapeWords(shape);
+      return h(
         "section",
         { class: "shape-group", "data-shape": shape },
-        h("h3", {}, shapeWords(shape), " ", h("span", { class: "count" }, plural(items.length, "finding", "findings"))),
+        h("h3", {}, rules, " ", h("span", { class: "count" }, plural(items.length, "finding", "findings"))),
         h("p", { class: "hint" }, "Rule: ", h("code", {}, shorten(shape))),
         [...groupBy(items, (r) => r.focusNode || "")].map(([focus, found]) =>
           h(
             "div",
             { class: "focus-group", "data-focus": focus },
-            h("h4", {}, "In ", focusWords(focus), " ", h("span", { class: "count" }, plural(found.length, "finding", "findings"))),
+            h("h4", {}, "In ", focusWords(focus, subject), " ", h("span", { class: "count" }, plural(found.length, "finding", "findings"))),
             h("ul", { class: "results-list" }, found.map(resultItem)),
           ),
         ),
-      ),
-    ),
+      );
+    }),
   );
 }
 
@@ -170,6 +177,10 @@ export function initValidate() {
         h("div", { class: "actions" }, h("button", { type: "button", id: "validate-download", onclick: downloadRaw }, "Download the full report (Turtle)")),
         report(answer),
       );
+      const verdict = out.querySelector(".report");
+      verdict.setAttribute("tabindex", "-1");
+      verdict.scrollIntoView({ block: "start" });
+      verdict.focus({ preventScroll: true });
     } catch (error) {
       showError(message, error, out);
     }
