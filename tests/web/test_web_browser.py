@@ -90,6 +90,8 @@ def test_sparql_editor_and_errors_in_words(reader_page, artifacts):
     message.wait_for()
     assert "Malformed SPARQL" in message.text_content()
     assert "check the text you sent" in message.text_content()
+    assert "line 1, column" in message.text_content()
+    assert page.evaluate("document.activeElement.id") == "sparql-text"  # caret at the error
     page.screenshot(path=artifacts / "query-error.png")
 
     page.fill(
@@ -100,6 +102,19 @@ def test_sparql_editor_and_errors_in_words(reader_page, artifacts):
     page.keyboard.press("Control+Enter")
     page.locator("#query-results tbody tr").first.wait_for()
     assert page.locator("#query-results tbody tr").count() == 6
+
+    page.fill("#sparql-text", "ASK { ?s ?p ?o }")
+    page.get_by_role("button", name="Run query").click()
+    page.locator("#query-message", has_text="The answer is yes.").wait_for()
+
+    page.fill(
+        "#sparql-text",
+        "PREFIX pal: <https://w3id.org/palermo/ontology#> "
+        "CONSTRUCT { ?c a pal:Case } WHERE { ?c a pal:Case }",
+    )
+    page.get_by_role("button", name="Run query").click()
+    page.locator("#query-results pre.code").wait_for()
+    assert "example.org/case/h02" in page.text_content("#query-results pre.code")
 
 
 def test_classify_a_pasted_example(page, artifacts):

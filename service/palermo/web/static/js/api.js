@@ -70,7 +70,7 @@ export function explain(error) {
     422: "The data was read but breaks the rules listed below.",
     503: "The service is busy or a query ran too long: try a narrower question.",
   };
-  let detail = p.detail || "";
+  let detail = (p.detail || "").replace(/\berror at (\d+):(\d+)/, "error at line $1, column $2");
   if (p.line) detail += ` (line ${p.line})`;
   return {
     headline: p.title || `The service answered ${error.status}`,

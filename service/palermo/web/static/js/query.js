@@ -133,6 +133,18 @@ async function runNamed(event) {
   }
 }
 
+/** Put the editor's caret where the service says the syntax error is ("error at 1:10"). */
+function placeCaret(error) {
+  const where = /error at (\d+):(\d+)/.exec(error.problem?.detail || "");
+  if (!where) return;
+  const editor = document.getElementById("sparql-text");
+  const lines = editor.value.split("\n");
+  const line = Math.min(Number(where[1]), lines.length) - 1;
+  const offset = lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + Number(where[2]) - 1;
+  editor.focus();
+  editor.setSelectionRange(offset, offset);
+}
+
 async function runSparql(event) {
   event.preventDefault();
   const text = document.getElementById("sparql-text").value;
@@ -154,6 +166,7 @@ async function runSparql(event) {
     else showGraph(await response.text(), "Query results");
   } catch (error) {
     showError(message, error, document.getElementById("query-results"));
+    placeCaret(error);
   }
 }
 
