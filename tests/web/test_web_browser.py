@@ -28,6 +28,12 @@ def _open(page, tab: str | None = None):
         page.wait_for_selector(f"#panel-{tab}:not([hidden])")
 
 
+def _shot(page, path: Path) -> None:
+    """A full-page screenshot from the top (so that the sticky tab bar sits at the top)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=path, full_page=True)
+
+
 def _boxes(assessment) -> dict[str, str]:
     """The state of each element box of one assessment picture."""
     out = {}
@@ -66,7 +72,7 @@ def test_run_a_named_query_and_see_rows(reader_page, artifacts):
         "caseLabel",
         "cases",
     ]
-    page.screenshot(path=artifacts / "query.png", full_page=True)
+    _shot(page, artifacts / "query.png")
 
 
 def test_named_query_parameters_are_form_fields(page):
@@ -138,7 +144,7 @@ def test_classify_a_pasted_example(page, artifacts):
     assert "SoM Protocol art. 3(a)" in card.locator(".protocol.smuggling").text_content()
     assert "Child rule not applied" in card.locator(".child-rule").text_content()
     assert "Trafficking in persons is established" in card.locator(".explanation").text_content()
-    page.screenshot(path=artifacts / "classify-example.png", full_page=True)
+    _shot(page, artifacts / "classify-example.png")
 
 
 def test_classify_an_uploaded_jsonld_file(page, tmp_path):
@@ -189,7 +195,7 @@ def test_fill_the_form_and_classify(page, artifacts):
         "benefit": "ruled-out",
     }
     assert "Child rule applied" in card.locator(".child-rule").text_content()
-    page.screenshot(path=artifacts / "classify-form.png", full_page=True)
+    _shot(page, artifacts / "classify-form.png")
 
 
 def test_an_incomplete_case_shows_what_is_missing(page):
@@ -239,7 +245,7 @@ def test_validate_a_partner_dataset(page, artifacts):
         page.get_by_role("button", name="Download the full report (Turtle)").click()
     raw = Path(download.value.path()).read_text()
     assert "ValidationReport" in raw
-    page.screenshot(path=artifacts / "validate.png", full_page=True)
+    _shot(page, artifacts / "validate.png")
 
 
 def test_overview_charts(reader_page, artifacts):
@@ -256,7 +262,7 @@ def test_overview_charts(reader_page, artifacts):
     assert "1 of 6 cases (17%) concern a child" in child.text_content()
     assert charts.nth(3).locator("rect.bar").count() == 4  # countries of exploitation
     assert page.locator("svg.chart rect.bar title").count() >= 10  # every bar names its value
-    page.screenshot(path=artifacts / "overview.png", full_page=True)
+    _shot(page, artifacts / "overview.png")
 
 
 def test_overview_without_a_token_shows_what_anyone_may_see(page, artifacts):
@@ -271,7 +277,7 @@ def test_overview_without_a_token_shows_what_anyone_may_see(page, artifacts):
         chart = charts.nth(i)
         assert chart.locator("rect.bar").count() > 0 or "withheld" in chart.text_content()
     assert "regions" in charts.nth(5).text_content()
-    page.screenshot(path=artifacts / "overview-anonymous.png", full_page=True)
+    _shot(page, artifacts / "overview-anonymous.png")
 
 
 def _tab_to(page, element_id: str, limit: int = 120) -> None:
@@ -334,7 +340,7 @@ def test_narrow_screen(narrow_page, artifacts):
     page.click("#named-run")
     page.locator("#query-results tbody tr").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    page.screenshot(path=artifacts / "narrow-query.png", full_page=True)
+    _shot(page, artifacts / "narrow-query.png")
     tabs = [page.locator(f"#tab-{t}").bounding_box() for t in ("query", "overview")]
     assert tabs[0]["y"] == tabs[1]["y"]  # the four tabs fit on one line
 
@@ -348,12 +354,12 @@ def test_narrow_screen(narrow_page, artifacts):
     xs = {round(b.bounding_box()["x"]) for b in boxes}
     assert len(xs) == 1
     page.locator("article.assessment").screenshot(path=artifacts / "narrow-assessment.png")
-    page.screenshot(path=artifacts / "narrow-classify.png", full_page=True)
+    _shot(page, artifacts / "narrow-classify.png")
 
     page.click("#tab-overview")
     page.locator("svg.chart rect.bar").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    page.screenshot(path=artifacts / "narrow-overview.png", full_page=True)
+    _shot(page, artifacts / "narrow-overview.png")
 
 
 def test_token_is_kept_for_the_tab_and_sent_as_bearer(page):

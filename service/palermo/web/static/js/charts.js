@@ -2,9 +2,9 @@
 
 import { h } from "./dom.js";
 
-const WIDTH = 400;
-const ROW = 40;
-const BAR = 16;
+const WIDTH = 360;
+const ROW = 44;
+const BAR = 17;
 let serial = 0;
 
 function svgFrame(title, summary, height, body) {
@@ -47,13 +47,13 @@ export function barChart({ title, rows, labelHeader = "category", valueHeader = 
     return h(
       "svg:g",
       { class: "row" },
-      h("svg:text", { x: 0, y: y + 13, class: "bar-label" }, r.label),
+      h("svg:text", { x: 0, y: y + 15, class: "bar-label" }, r.label),
       r.value === null
-        ? h("svg:text", { x: 0, y: y + 30, class: "bar-value" }, "withheld (small number)")
+        ? h("svg:text", { x: 0, y: y + 35, class: "bar-value" }, "withheld (small number)")
         : [
-            h("svg:rect", { class: "bar", x: 0, y: y + 18, width: w.toFixed(1), height: BAR, rx: 2, style: r.color ? `fill:${r.color}` : null },
+            h("svg:rect", { class: "bar", x: 0, y: y + 21, width: w.toFixed(1), height: BAR, rx: 2, style: r.color ? `fill:${r.color}` : null },
               h("svg:title", {}, `${r.label}: ${r.value}`)),
-            h("svg:text", { x: (w + 6).toFixed(1), y: y + 31, class: "bar-value" }, String(r.value)),
+            h("svg:text", { x: (w + 6).toFixed(1), y: y + 35, class: "bar-value" }, String(r.value)),
           ],
     );
   });
@@ -79,11 +79,13 @@ export function shareChart({ title, part, whole, partLabel, restLabel, note = ""
     { class: "chart-box" },
     h("figcaption", {}, title),
     whole
-      ? svgFrame(title, words, 64, [
+      ? svgFrame(title, words, 84, [
           h("svg:rect", { class: "bar share-rest", x: 0, y: 4, width: w, height: 28, rx: 3 }, h("svg:title", {}, `${restLabel}: ${whole - part}`)),
           h("svg:rect", { class: "bar share-part", x: 0, y: 4, width: pw, height: 28, rx: 3 }, h("svg:title", {}, `${partLabel}: ${part}`)),
-          h("svg:text", { x: 0, y: 54, class: "bar-label" }, `${pct}% ${partLabel}`),
-          h("svg:text", { x: WIDTH - 2, y: 54, class: "bar-label end" }, `${100 - pct}% ${restLabel}`),
+          h("svg:rect", { class: "share-part", x: 0, y: 43, width: 12, height: 12, rx: 2 }),
+          h("svg:text", { x: 18, y: 54, class: "bar-label" }, `${pct}% ${partLabel}`),
+          h("svg:rect", { class: "share-rest", x: 0, y: 65, width: 12, height: 12, rx: 2 }),
+          h("svg:text", { x: 18, y: 76, class: "bar-label" }, `${100 - pct}% ${restLabel}`),
         ])
       : null,
     h("p", { class: "hint" }, words),

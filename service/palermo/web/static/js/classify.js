@@ -158,11 +158,11 @@ function assessmentCard(a, text, oneCase) {
   );
 }
 
-function legend() {
+function legend(states) {
   return h(
     "ul",
     { class: "legend", "aria-label": "What the boxes mean" },
-    Object.entries(STATE_TEXT).map(([state, [icon, words]]) =>
+    Object.entries(STATE_TEXT).filter(([state]) => states.has(state)).map(([state, [icon, words]]) =>
       h("li", { class: `element ${state}` }, h("span", { "aria-hidden": "true" }, `${icon} `), words),
     ),
   );
@@ -183,7 +183,9 @@ async function classify(text, mediaType) {
       return;
     }
     say(message, "ok", `${cases.length} case${cases.length === 1 ? "" : "s"} assessed (ontology ${answer.ontologyVersion}).`);
-    fill(out, legend(), cases.map((a) => assessmentCard(a, text, cases.length === 1)));
+    const cards = cases.map((a) => assessmentCard(a, text, cases.length === 1));
+    const states = new Set(cards.flatMap((c) => [...c.querySelectorAll("[data-state]")].map((b) => b.dataset.state)));
+    fill(out, legend(states), cards);
     const first = out.querySelector(".assessment");
     first.scrollIntoView({ block: "start" });
     first.focus({ preventScroll: true });
