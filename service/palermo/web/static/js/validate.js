@@ -7,9 +7,9 @@ import { showError } from "./query.js";
 import { shorten } from "./table.js";
 
 const SEVERITY = {
-  Violation: { rank: 0, words: "must be fixed", icon: "✗" },
-  Warning: { rank: 1, words: "should be reviewed", icon: "!" },
-  Info: { rank: 2, words: "for your information", icon: "i" },
+  Violation: { rank: 0, noun: "problem", words: "must be fixed", icon: "✗" },
+  Warning: { rank: 1, noun: "warning", words: "should be reviewed", icon: "!" },
+  Info: { rank: 2, noun: "note", words: "for your information", icon: "i" },
 };
 
 const COMPONENT = {
@@ -87,7 +87,9 @@ function summary(report) {
     h(
       "ul",
       { class: "counts" },
-      Object.entries(SEVERITY).map(([name, s]) => h("li", { class: `sev-${name}` }, h("strong", {}, String(c[name] || 0)), ` ${name.toLowerCase()}${(c[name] || 0) === 1 ? "" : "s"} (${s.words})`)),
+      Object.entries(SEVERITY).map(([name, s]) =>
+        h("li", { class: `sev-${name}` }, h("strong", {}, String(c[name] || 0)), ` ${s.noun}${(c[name] || 0) === 1 ? "" : "s"} (${s.words})`),
+      ),
     ),
   );
 }
@@ -98,7 +100,7 @@ function resultItem(r) {
   return h(
     "li",
     { class: `result sev-${r.severity}` },
-    h("span", { class: "sev" }, h("span", { "aria-hidden": "true" }, `${s.icon} `), `${r.severity} (${s.words})`),
+    h("span", { class: "sev" }, h("span", { "aria-hidden": "true" }, `${s.icon} `), `${s.noun} (${s.words})`),
     h("p", { class: "msg" }, r.message || COMPONENT[component] || "A rule is broken."),
     h(
       "p",
