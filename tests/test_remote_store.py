@@ -314,7 +314,7 @@ def test_two_workers_on_one_store_give_the_same_answers(tmp_path):
 
 
 def test_classification_over_processes_gives_the_same_writes(tmp_path):
-    from palermo.bulk import classify_files
+    from palermo.parallel_load import classify_files
 
     graph = Graph()
     for triple in synthetic.generate(240, seed=5):

@@ -173,7 +173,7 @@ def load_command(
     """
     from tqdm import tqdm
 
-    from palermo.bulk import LoadIncomplete, classify_files, write_all
+    from palermo.parallel_load import LoadIncomplete, classify_files, write_all
     from palermo.loading import load_service_graphs
     from palermo.store import open_store
 
