@@ -173,8 +173,8 @@ def load_command(
     """
     from tqdm import tqdm
 
-    from palermo.parallel_load import LoadIncomplete, classify_files, write_all
     from palermo.loading import load_service_graphs
+    from palermo.parallel_load import LoadIncomplete, classify_files, write_all
     from palermo.store import open_store
 
     config = _service_config()
