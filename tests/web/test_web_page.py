@@ -61,6 +61,12 @@ def test_page_is_served_with_the_named_queries_embedded(client):
     assert 'id="query-texts"' in text
 
 
+def test_the_page_allows_only_its_own_origin(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+
 def test_the_page_has_no_external_urls(client):
     _, page = _page(client)
     external = [(tag, key, value) for tag, key, value in page.refs if EXTERNAL.match(value)]
@@ -74,6 +80,7 @@ def _assets(client) -> dict[str, bytes]:
         value
         for tag, key, value in page.refs
         if (tag, key) in {("script", "src"), ("link", "href"), ("img", "src")}
+        and not value.startswith("data:")
     ]
     seen: dict[str, bytes] = {}
     while todo:

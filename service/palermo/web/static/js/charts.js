@@ -33,7 +33,8 @@ function numbersTable(rows, labelHeader, valueHeader) {
 }
 
 /**
- * A horizontal bar chart. rows: [{label, value, color?}]; a null value is a withheld count.
+ * A horizontal bar chart. rows: [{label, value, kind?}]; a null value is a withheld count; kind
+ * adds a class to the bar ("bar kind-trafficking"), coloured by the stylesheet.
  * Each bar is a <rect class="bar">, its label above it and its value at its end.
  */
 export function barChart({ title, rows, labelHeader = "category", valueHeader = "cases", empty = "No cases you may see." }) {
@@ -51,7 +52,7 @@ export function barChart({ title, rows, labelHeader = "category", valueHeader = 
       r.value === null
         ? h("svg:text", { x: 0, y: y + 35, class: "bar-value" }, "withheld (small number)")
         : [
-            h("svg:rect", { class: "bar", x: 0, y: y + 21, width: w.toFixed(1), height: BAR, rx: 2, style: r.color ? `fill:${r.color}` : null },
+            h("svg:rect", { class: r.kind ? `bar kind-${r.kind}` : "bar", x: 0, y: y + 21, width: w.toFixed(1), height: BAR, rx: 2 },
               h("svg:title", {}, `${r.label}: ${r.value}`)),
             h("svg:text", { x: (w + 6).toFixed(1), y: y + 35, class: "bar-value" }, String(r.value)),
           ],

@@ -6,14 +6,6 @@ import { barChart, shareChart } from "./charts.js";
 import { elementName } from "./contract.js";
 import { fill, h, say } from "./dom.js";
 
-const LABEL_COLORS = {
-  trafficking: "#b3261e",
-  smuggling: "#1f5fa8",
-  both: "#6b3fa0",
-  neither: "#4d7c3a",
-  insufficient: "#9a6700",
-};
-
 async function run(name) {
   const response = await call(`queries/${name}`, { accept: "application/sparql-results+json" });
   return (await response.json()).results.bindings;
@@ -73,7 +65,7 @@ export async function drawOverview() {
     chart(
       "count-cases-by-label",
       "Cases by assessment label",
-      (rows) => rows.map((r) => ({ label: r.caseLabel.value, value: count(r.cases), color: LABEL_COLORS[r.caseLabel.value] })),
+      (rows) => rows.map((r) => ({ label: r.caseLabel.value, value: count(r.cases), kind: r.caseLabel.value })),
       { labelHeader: "label" },
     ),
     chart(
