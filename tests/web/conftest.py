@@ -36,7 +36,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
     """The base URL of a ``palermo serve --memory --examples`` subprocess on a free port."""
     port = _free_port()
@@ -74,9 +74,10 @@ def live_server() -> Iterator[str]:
         process.stderr.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless; skips when it or Playwright is absent."""
+    """Debian's Chromium, headless; skips when it or Playwright is absent. Module-scoped, so that
+    it is stopped before another module's Playwright starts (one sync Playwright at a time)."""
     if not CHROMIUM.exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip(
