@@ -1,181 +1,174 @@
-"""Bulk loading (``palermo load``): classification spread over processes, writes in batches, and an
-exact account of what was stored when the store fails part-way (issue 8).
+"""Classifying and storing many cases fast: the path of ``palermo load`` and ``palermo import``
+for large inputs, and of the classification benchmark.
 
-Cases are independent (DESIGN.md, "Decision rules"), so a large file is cut into chunks of whole
-cases (:func:`palermo.casegraph.partition`, the cut both reasoning paths use) and the chunks are
-classified in a process pool. Writes go through the store in the parent, ``batch_size`` cases per
-request; each batch is one atomic update, so a case is always stored with its inference graph or
-not at all. When a write fails for good (the remote store stays down past its retries), loading
-stops and :class:`LoadIncomplete` names every case not confirmed stored; loading the same files
-again replaces what is there, so it is the way to finish.
+pyoxigraph parses; the fast path classifies on plain terms (:mod:`palermo.terms`); the result goes
+to the embedded store with Oxigraph's bulk loader. A case is visible only once its record in the
+service graph (``dcterms:isPartOf`` its dataset) exists, and those records are written last, in one
+transaction: a load killed half-way leaves graphs without records, which
+:meth:`OxigraphStore.sweep_incomplete` removes when the store is opened next. So each case is
+wholly present (case graph, inference graph, records) or absent.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal
 
-from palermo.errors import StoreError
-from palermo.namespaces import PAL, RDF
-from palermo.parsing import read_file, to_graph
-from palermo.store import CaseGraphWrite, Store, to_triples, writes_for_cases
+from palermo.classification import Classifier, PlainResult, activity_triples, default_classifier
+from palermo.parsing import read_file
+from palermo.store import (
+    DATASET_BASE,
+    METADATA_GRAPH,
+    case_graph_iri,
+    case_key,
+    inferred_graph_iri,
+)
+from palermo.terms import (
+    Triple,
+    from_rdflib,
+    n3,
+    triples_from_oxigraph,
+    triples_from_rdflib,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 200
-
-
-class LoadIncomplete(StoreError):
-    """The store failed part-way through a load: some cases are stored, these are not."""
-
-    slug = "load-incomplete"
-    title = "Load incomplete"
-
-    def __init__(self, detail: str, *, stored: int, not_stored: Sequence[str]) -> None:
-        super().__init__(detail, stored=stored, notStored=list(not_stored))
-        self.stored = stored
-        self.not_stored = tuple(not_stored)
+_DCTERMS = "http://purl.org/dc/terms/"
+_PROV = "http://www.w3.org/ns/prov#"
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """Whole cases of one file, as N-Triples, for a worker process."""
+class BulkSummary:
+    """What a bulk load did, with the time each stage took (seconds)."""
 
-    source: str
-    ntriples: bytes
-
-
-def _cases_of(graph: Graph) -> list[Any]:
-    cases = {c for c in graph.subjects(RDF.type, PAL.Case) if not isinstance(c, Literal)}
-    return sorted(cases, key=str)
-
-
-def _ntriples(graph: Graph) -> bytes:
-    return ox.serialize(list(to_triples(graph)), format=ox.RdfFormat.N_TRIPLES) or b""
+    cases: int
+    quads: int
+    labels: dict[str, int]
+    parse: float
+    classify: float
+    store: float
 
 
-def chunks_of(graph: Graph, source: str, size: int) -> list[Chunk]:
-    """Cut ``graph`` into chunks of at most ``size`` whole cases.
-
-    The input stays whole when it cannot be cut without changing an answer: when it brings
-    triples that belong to no case (its own schema axioms apply to all its cases), when cases
-    share nodes, or when a case is only inferred to be one (its triples belong to no typed case).
-    """
-    cases = _cases_of(graph)
-    if len(cases) <= size:
-        return [Chunk(source, _ntriples(graph))]
-    from palermo.casegraph import TripleIndex, partition
-    from palermo.classification import default_classifier
-
-    parts = partition(
-        TripleIndex.of(graph), cases, ontology_terms=default_classifier().ontology_terms
-    )
-    if parts.shared or not parts.disjoint:
-        return [Chunk(source, _ntriples(graph))]
-    out = []
-    for start in range(0, len(cases), size):
-        piece = Graph()
-        for case in cases[start : start + size]:
-            for triple in parts.cases[case]:
-                piece.add(triple)
-        out.append(Chunk(source, _ntriples(piece)))
-    return out
+def read_plain(paths: Iterable[Path]) -> list[Triple]:
+    """Parse files with pyoxigraph into plain triples (an InputError names file and line)."""
+    triples: list[Triple] = []
+    for path in paths:
+        triples.extend(triples_from_oxigraph(read_file(path)))
+    return triples
 
 
-def classify_chunk(chunk: Chunk, reasoner: str) -> list[CaseGraphWrite]:
-    """Classify the cases of one chunk: one write per case (runs in a worker process)."""
-    from palermo.classification import classify
+def classify_plain(
+    triples: list[Triple], classifier: Classifier | None = None
+) -> list[PlainResult]:
+    """The fast path on plain triples; owlrl for input the compiled rules cannot serve."""
+    classifier = classifier or default_classifier()
+    results = classifier.classify_plain(triples)
+    if results is not None:
+        return results
+    from palermo.classification import _graph
 
-    graph = to_graph(ox.parse(chunk.ntriples, format=ox.RdfFormat.N_TRIPLES))
-    return writes_for_cases(classify(graph, reasoner=reasoner))
+    return [
+        PlainResult(
+            case=from_rdflib(r.case),
+            asserted=triples_from_rdflib(r.asserted),
+            inferred=triples_from_rdflib(r.inferred),
+            assessment=r.assessment,
+        )
+        for r in classifier.classify_owlrl(_graph(triples))
+    ]
 
 
-def classify_files(
+def case_nquads(
+    results: Sequence[PlainResult], dataset: str, *, activity: str, now: str
+) -> tuple[str, list[str]]:
+    """N-Quads for classified cases: case graphs, inference graphs with the assessments, and the
+    records but the last; and the case graph IRIs (their ``dcterms:isPartOf`` records are
+    written last, by :func:`final_records`)."""
+    meta = f"<{METADATA_GRAPH}>"
+    stamp = f'"{now}"^^<{_XSD_DATETIME}>'
+    lines: list[str] = []
+    add = lines.append
+    graphs: list[str] = []
+    for r in results:
+        g_iri = case_graph_iri(case_key(r.assessment.case))
+        graphs.append(g_iri)
+        g = f"<{g_iri}>"
+        inf = f"<{inferred_graph_iri(g_iri)}>"
+        for s, p, o in r.asserted:
+            add(f"{n3(s)} {n3(p)} {n3(o)} {g} .\n")
+        for s, p, o in r.inferred:
+            add(f"{n3(s)} {n3(p)} {n3(o)} {inf} .\n")
+        for s, p, o in r.assessment.triples(activity=activity):
+            add(f"{n3(s)} {n3(p)} {n3(o)} {inf} .\n")
+        case = n3(r.case)
+        add(
+            f"{g} <{_DCTERMS}subject> {case} {meta} .\n"
+            f"{g} <{_DCTERMS}modified> {stamp} {meta} .\n"
+            f"{inf} <{_PROV}wasDerivedFrom> {g} {meta} .\n"
+            f"{inf} <{_DCTERMS}subject> {case} {meta} .\n"
+            f"{inf} <{_DCTERMS}modified> {stamp} {meta} .\n"
+        )
+    return "".join(lines), graphs
+
+
+def final_records(graphs: Iterable[str], dataset: str) -> list[ox.Quad]:
+    """The ``dcterms:isPartOf`` records that make case graphs visible."""
+    meta = ox.NamedNode(METADATA_GRAPH)
+    part_of = ox.NamedNode(_DCTERMS + "isPartOf")
+    ds = ox.NamedNode(DATASET_BASE + dataset)
+    return [ox.Quad(ox.NamedNode(g), part_of, ds, meta) for g in graphs]
+
+
+def load_bulk(
+    store,
     paths: Sequence[Path],
-    *,
-    reasoner: str,
-    workers: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> list[CaseGraphWrite]:
-    """Read every file (unreadable input raises before anything is classified), then classify
-    the cases, in ``workers`` processes when more than one. Writes come back in input order."""
-    graphs = [(str(p), to_graph(read_file(p))) for p in paths]
-    if workers <= 1:
-        writes: list[CaseGraphWrite] = []
-        for _source, graph in graphs:
-            from palermo.classification import classify
-
-            found = writes_for_cases(classify(graph, reasoner=reasoner))
-            writes.extend(found)
-            if progress:
-                progress(len(found))
-        return writes
-    total = sum(len(_cases_of(g)) for _s, g in graphs)
-    size = max(50, -(-total // (workers * 4)))
-    chunks = [c for source, g in graphs for c in chunks_of(g, source, size)]
-    started = time.perf_counter()
-    writes = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for found in pool.map(classify_chunk, chunks, [reasoner] * len(chunks)):
-            writes.extend(found)
-            if progress:
-                progress(len(found))
-    log.info(
-        "classified %d case(s) in %d chunk(s) on %d processes in %.2f s",
-        len(writes),
-        len(chunks),
-        workers,
-        time.perf_counter() - started,
-    )
-    return writes
-
-
-def write_all(
-    store: Store,
-    writes: Sequence[CaseGraphWrite],
     *,
     dataset: str,
     public: bool | None,
-    batch_size: int = DEFAULT_BATCH,
+    classifier: Classifier | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write ``batch_size`` cases per atomic request; stop at the first batch the store does not
-    take (after its own retries) and raise :class:`LoadIncomplete` naming every case from that
-    batch on. Returns the number of cases stored."""
-    stored = 0
-    for start in range(0, len(writes), max(1, batch_size)):
-        batch = writes[start : start + batch_size]
-        try:
-            store.write_case_graphs(batch, dataset=dataset, public=public)
-        except LoadIncomplete:
-            raise
-        except StoreError as exc:
-            missing = [case for w in writes[start:] for case in w.cases]
-            log.error("store failed after %d stored case(s): %s", stored, exc.detail)
-            raise LoadIncomplete(
-                f"{exc.detail}; {stored} case(s) stored, {len(missing)} not stored "
-                "(each wholly absent, or wholly present if the last write's answer was lost); "
-                "load the same files again to finish",
-                stored=stored,
-                not_stored=missing,
-            ) from None
-        stored += sum(len(w.cases) for w in batch)
-        if progress:
-            progress(len(batch))
-    return stored
+    chunk_size: int = 5000,
+) -> BulkSummary:
+    """Parse, classify and store case files in bulk (see the module docstring)."""
+    t0 = time.perf_counter()
+    triples = read_plain(paths)
+    t1 = time.perf_counter()
+    results = classify_plain(triples, classifier)
+    t2 = time.perf_counter()
+    activity = f"https://w3id.org/palermo/activity/{uuid.uuid4().hex}"
+    now = datetime.now(UTC).isoformat()
 
+    def chunks() -> Iterable[tuple[bytes, list[str]]]:
+        if results:
+            first = results[0].assessment
+            head = activity_triples(activity, first.ontology_version, first.reasoner)
+            yield "".join(
+                f"{n3(s)} {n3(p)} {n3(o)} <{METADATA_GRAPH}> .\n" for s, p, o in head
+            ).encode(), []
+        for start in range(0, len(results), chunk_size):
+            text, graphs = case_nquads(
+                results[start : start + chunk_size], dataset, activity=activity, now=now
+            )
+            written.extend(graphs)
+            yield text.encode(), graphs
+            if progress:
+                progress(len(graphs))
 
-def default_workers() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
-
-
-__all__ = ["DEFAULT_BATCH", "LoadIncomplete", "chunks_of", "classify_files", "write_all"]
+    written: list[str] = []
+    quads = store.bulk_write_cases(
+        chunks(), lambda: final_records(written, dataset), dataset=dataset, public=public
+    )
+    t3 = time.perf_counter()
+    labels: dict[str, int] = {}
+    for r in results:
+        labels[r.assessment.label] = labels.get(r.assessment.label, 0) + 1
+    log.info("bulk-loaded %d case(s), %d quads", len(results), quads)
+    return BulkSummary(len(results), quads, labels, t1 - t0, t2 - t1, t3 - t2)

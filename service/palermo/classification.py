@@ -36,7 +36,16 @@ from palermo.casegraph import TripleIndex, partition, schema_nodes
 from palermo.fastpath import Closure, RuleCache, RuleSet, close, has_unsupported
 from palermo.namespaces import CASE_BASE, ONTOLOGY_IRI, PAL
 from palermo.reasoning import Ontology, default_ontology, local_name, owlrl_closure
-from palermo.terms import Term, Triple, from_rdflib, to_rdflib, triples_from_rdflib
+from palermo.terms import (
+    RDF_LANG_STRING,
+    XSD_STRING,
+    Lit,
+    Term,
+    Triple,
+    from_rdflib,
+    to_rdflib,
+    triples_from_rdflib,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,44 +155,84 @@ class CaseAssessment:
         digest = hashlib.sha256(self.case_id.encode()).hexdigest()[:20]
         return URIRef(f"{CASE_BASE}{digest}/assessment")
 
+    def triples(
+        self, activity: str | None = None, generated_at: datetime | None = None
+    ) -> list[Triple]:
+        """The assessment as plain triples: a ``pal:Assessment`` with PROV-O provenance.
+
+        With ``activity`` the assessment points at that shared ``prov:Activity`` (a bulk load
+        writes :func:`activity_triples` once); otherwise it carries an activity of its own.
+        """
+        node = str(self.iri)
+        case = from_rdflib(self.case)
+        out: list[Triple] = [
+            (node, _RDF_TYPE, _ASSESSMENT),
+            (node, _RDF_TYPE, _PROV_ENTITY),
+            (node, _ASSESSES, case),
+            (node, _LABEL, Lit(self.label, XSD_STRING)),
+            (node, _EXPLANATION, Lit(self.explanation, RDF_LANG_STRING, "en")),
+            (node, _DERIVED_FROM, case),
+        ]
+        if activity is None:
+            activity = f"{node}/activity"
+            out += activity_triples(activity, self.ontology_version, self.reasoner, generated_at)
+            out.append((activity, _USED, case))
+        out.append((node, _GENERATED_BY, activity))
+        for prop, finding in ((_TRAFFICKING_FINDING, self.trafficking),
+                              (_SMUGGLING_FINDING, self.smuggling)):
+            f = f"{node}/{local_name(prop)}"
+            out.append((node, prop, f))
+            out.append((f, _RDF_TYPE, _PROTOCOL_FINDING))
+            out.append((f, _STATUS, str(_STATUS_INDIVIDUALS[finding.status])))
+            out.extend((f, _ELEMENT_FOUND, str(cls)) for cls in finding.element_classes)
+            out.extend((f, _MISSING, str(ELEMENT_INDIVIDUALS[k])) for k in finding.missing)
+            out.extend((f, _BASIS, Lit(article, XSD_STRING)) for article in finding.basis)
+            if finding is self.trafficking:
+                flag = "true" if self.trafficking.child_rule else "false"
+                out.append((f, _CHILD_RULE, Lit(flag, _XSD_BOOLEAN)))
+        return out
+
     def to_rdf(self, generated_at: datetime | None = None) -> Graph:
-        """The assessment as RDF: a ``pal:Assessment`` with PROV-O provenance."""
+        """The assessment as an rdflib graph (see :meth:`triples`)."""
         g = Graph()
         g.bind("pal", PAL)
         g.bind("prov", PROV)
-        node = self.iri
-        activity = URIRef(f"{node}/activity")
-        g.add((node, RDF.type, PAL.Assessment))
-        g.add((node, RDF.type, PROV.Entity))
-        g.add((node, PAL.assesses, self.case))
-        g.add((node, PAL.assessmentLabel, Literal(self.label)))
-        g.add((node, PAL.explanation, Literal(self.explanation, lang="en")))
-        g.add((node, PROV.wasDerivedFrom, self.case))
-        g.add((node, PROV.wasGeneratedBy, activity))
-        g.add((activity, RDF.type, PROV.Activity))
-        g.add((activity, PROV.used, self.case))
-        g.add((activity, PROV.used, URIRef(f"{ONTOLOGY_IRI}/{self.ontology_version}")))
-        g.add((activity, PROV.wasAssociatedWith, URIRef(f"https://w3id.org/palermo/software/{__version__}")))
-        g.add((activity, PAL.reasoner, Literal(self.reasoner)))
-        at = generated_at or datetime.now(UTC)
-        g.add((activity, PROV.endedAtTime, Literal(at.isoformat(), datatype=XSD.dateTime)))
-        for prop, finding in (
-            (PAL.traffickingFinding, self.trafficking),
-            (PAL.smugglingFinding, self.smuggling),
-        ):
-            f = URIRef(f"{node}/{local_name(prop)}")
-            g.add((node, prop, f))
-            g.add((f, RDF.type, PAL.ProtocolFinding))
-            g.add((f, PAL.status, _STATUS_INDIVIDUALS[finding.status]))
-            for cls in finding.element_classes:
-                g.add((f, PAL.elementFound, cls))
-            for kind in finding.missing:
-                g.add((f, PAL.missingElement, ELEMENT_INDIVIDUALS[kind]))
-            for article in finding.basis:
-                g.add((f, PAL.basis, Literal(article)))
-            if finding is self.trafficking:
-                g.add((f, PAL.childRuleApplied, Literal(self.trafficking.child_rule)))
+        for s, p, o in self.triples(generated_at=generated_at):
+            g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
         return g
+
+
+def activity_triples(
+    activity: str, ontology_version: str, reasoner: str, generated_at: datetime | None = None
+) -> list[Triple]:
+    """The ``prov:Activity`` that generated assessments: when, with which ontology and reasoner."""
+    at = (generated_at or datetime.now(UTC)).isoformat()
+    return [
+        (activity, _RDF_TYPE, str(PROV.Activity)),
+        (activity, str(PROV.used), f"{ONTOLOGY_IRI}/{ontology_version}"),
+        (activity, str(PROV.wasAssociatedWith), f"https://w3id.org/palermo/software/{__version__}"),
+        (activity, str(PAL.reasoner), Lit(reasoner, XSD_STRING)),
+        (activity, str(PROV.endedAtTime), Lit(at, str(XSD.dateTime))),
+    ]
+
+
+_ASSESSMENT = str(PAL.Assessment)
+_PROV_ENTITY = str(PROV.Entity)
+_ASSESSES = str(PAL.assesses)
+_LABEL = str(PAL.assessmentLabel)
+_EXPLANATION = str(PAL.explanation)
+_DERIVED_FROM = str(PROV.wasDerivedFrom)
+_GENERATED_BY = str(PROV.wasGeneratedBy)
+_USED = str(PROV.used)
+_TRAFFICKING_FINDING = str(PAL.traffickingFinding)
+_SMUGGLING_FINDING = str(PAL.smugglingFinding)
+_PROTOCOL_FINDING = str(PAL.ProtocolFinding)
+_STATUS = str(PAL.status)
+_ELEMENT_FOUND = str(PAL.elementFound)
+_MISSING = str(PAL.missingElement)
+_BASIS = str(PAL.basis)
+_CHILD_RULE = str(PAL.childRuleApplied)
+_XSD_BOOLEAN = str(XSD.boolean)
 
 
 _STATUS_INDIVIDUALS = {

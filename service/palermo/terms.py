@@ -57,6 +57,8 @@ def to_rdflib(term: Term) -> Node:
     if type(term) is Lit:
         if term.language:
             return Literal(term.lexical, lang=term.language)
+        if term.datatype == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
+            return Literal(term.lexical)
         return Literal(term.lexical, datatype=URIRef(term.datatype))
     if term.startswith("_:"):
         return BNode(term[2:])
@@ -116,3 +118,21 @@ def triples_from_oxigraph(quads) -> list[Triple]:
     for q in quads:
         append((convert(q.subject), convert(q.predicate), convert(q.object)))
     return out
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def n3(term: Term) -> str:
+    """A plain term in N-Triples syntax (IRIs and blank node labels are taken as valid, as the
+    parser or Palermo made them)."""
+    if type(term) is Lit:
+        text = '"' + term.lexical.translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype == XSD_STRING:
+            return text
+        return f"{text}^^<{term.datatype}>"
+    if term.startswith("_:"):
+        return term
+    return f"<{term}>"
