@@ -49,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 files,
                 dataset=EXAMPLES_DATASET,
                 public=True,
-                reasoner=str(settings.get("REASONER", "owlrl")),
+                reasoner=str(settings.get("REASONER", "fast")),
             )
     runner = QueryRunner(
         timeout=float(settings["QUERY_TIMEOUT"]),

@@ -401,7 +401,7 @@ def _explain(
     adult: bool,
 ) -> str:
     """One sentence per protocol, in plain words, citing the article applied."""
-    el = facts.elements
+    el = defaultdict(frozenset, facts.elements)
     if t.status == "established":
         found = (
             f"the act ({_words(ontology, el['act'])}) and the purpose "

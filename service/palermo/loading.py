@@ -42,14 +42,14 @@ def load_service_graphs(store: Store) -> None:
         store.replace_graph(graph, [q.triple for path in files for q in read_file(path)])
 
 
-def classify_graph(graph: Graph, reasoner: str = "owlrl") -> list[Any]:
+def classify_graph(graph: Graph, reasoner: str = "fast") -> list[Any]:
     """Classify every ``pal:Case`` of ``graph`` (the lead's classifier; imported late)."""
     from palermo.classification import classify
 
     return list(classify(graph, reasoner=reasoner))
 
 
-def split_cases(graph: Graph, reasoner: str = "owlrl") -> list[CaseGraphWrite]:
+def split_cases(graph: Graph, reasoner: str = "fast") -> list[CaseGraphWrite]:
     """Classify ``graph`` and give one write per case, each in its own graph."""
     return writes_for_cases(classify_graph(graph, reasoner))
 
@@ -60,7 +60,7 @@ def load_files(
     *,
     dataset: str,
     public: bool | None,
-    reasoner: str = "owlrl",
+    reasoner: str = "fast",
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Load case files, classified; each file is written in one transaction. Returns the case count.
@@ -89,7 +89,7 @@ def store_case_graph(
     triples: Iterable[ox.Triple],
     *,
     dataset: str,
-    reasoner: str = "owlrl",
+    reasoner: str = "fast",
     public: bool | None = None,
 ) -> bool:
     """Write a client-named graph; when it holds a ``pal:Case`` it is classified and stored with
@@ -151,7 +151,7 @@ def update_and_reclassify(
     update: str,
     *,
     dataset: str,
-    reasoner: str = "owlrl",
+    reasoner: str = "fast",
     base_iri: str | None = None,
 ) -> list[str]:
     """Apply a SPARQL Update, then re-classify every case graph whose content it changed.
@@ -186,46 +186,6 @@ def update_and_reclassify(
     if changed:
         log.info("re-classified %d case graph(s) after an update", len(changed))
     return changed
-
-
-# -- Imported cases (palermo import --load) --------------------------------------------------------
-
-
-def load_cases(
-    store: Store,
-    cases: Sequence[Iterable[tuple[Any, Any, Any]]],
-    *,
-    dataset: str,
-    public: bool | None,
-    reasoner: str = "fast",
-    batch_size: int = 2000,
-    progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
-    """Classify and store cases given as their rdflib triples, one sequence per case; each
-    case in its own graph, as :func:`load_files` does. Returns the count of each label.
-
-    Cases are classified and written ``batch_size`` at a time (one transaction per batch), so
-    that a long import shows progress and holds one batch of results in memory. A batch that
-    fails leaves the batches before it stored; case IRIs are stable, so importing again replaces
-    them.
-    """
-    labels: dict[str, int] = {}
-    started = time.perf_counter()
-    for start in range(0, len(cases), batch_size):
-        batch = cases[start : start + batch_size]
-        graph = Graph()
-        for triples in batch:
-            for triple in triples:
-                graph.add(triple)
-        writes = split_cases(graph, reasoner)
-        store.write_case_graphs(writes, dataset=dataset, public=public)
-        for w in writes:
-            for label in w.labels:
-                labels[label] = labels.get(label, 0) + 1
-        if progress:
-            progress(len(batch))
-    log.info("loaded %d imported case(s) in %.2f s", len(cases), time.perf_counter() - started)
-    return labels
 
 
 # -- Imported cases (palermo import --load) --------------------------------------------------------

@@ -37,16 +37,16 @@ def _violations(outcome) -> list:
 @bp.post("/classify")
 def classify_case() -> Response:
     from palermo.classification import assessments_to_json, classify
-    from palermo.validation import validate
+    from palermo.validation import contract_shapes, validate
 
     graph = _body_graph()
-    outcome = validate(graph)
+    outcome = validate(graph, shapes=contract_shapes())
     if not outcome.conforms:
         raise ShapeViolation(
             "the case graph breaks the input contract; see 'violations'",
             violations=_violations(outcome),
         )
-    results = classify(graph, reasoner=str(palermo().config.get("REASONER", "owlrl")))
+    results = classify(graph, reasoner=str(palermo().config.get("REASONER", "fast")))
     media = negotiate([JSON, *RDF_FORMATS])
     if media == JSON:
         body = assessments_to_json([c.assessment for c in results])

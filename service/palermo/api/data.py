@@ -188,7 +188,7 @@ def _write(
         graph,
         triples,
         dataset=dataset,
-        reasoner=str(app.config.get("REASONER", "owlrl")),
+        reasoner=str(app.config.get("REASONER", "fast")),
         public=_public(),
     )
 

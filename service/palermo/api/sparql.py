@@ -168,7 +168,7 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
             app.store,
             update,
             dataset=str(app.config.get("API_DATASET", "private")),
-            reasoner=str(app.config.get("REASONER", "owlrl")),
+            reasoner=str(app.config.get("REASONER", "fast")),
             base_iri=request.base_url,
         )
     except SyntaxError as exc:
