@@ -120,7 +120,8 @@ def test_load_then_named_queries_answer(tmp_path: Path) -> None:
     # Importing the same file again replaces the same cases.
     again = run("import", "ctdc", HERE / "ctdc-small.csv", "--load", "-q", data_dir=data)
     assert again.exit_code == 0, again.output
-    assert {r["caseLabel"]: int(r["cases"]) for r in query("count-cases-by-label", data)} == by_label
+    rows = query("count-cases-by-label", data)
+    assert {r["caseLabel"]: int(r["cases"]) for r in rows} == by_label
 
 
 def test_load_public_and_conflict(tmp_path: Path) -> None:
