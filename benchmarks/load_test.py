@@ -12,7 +12,7 @@ runs ``--clients`` concurrent clients, each picking at random:
 
 Afterwards every acknowledged write is read back: it must be stored with the expected assessment
 label. Prints throughput and latency percentiles per kind, errors and lost writes, and exits 1 when
-a write was lost or an answer was wrong (figures are printed, never asserted).
+a write was lost, an answer was wrong or a request got a 5xx (figures are printed, never asserted).
 
     python benchmarks/load_test.py [--duration 30] [--clients 8] [--threads 8] [--url URL]
 """
@@ -290,7 +290,9 @@ def main() -> int:
     print(f"wrong answers: {len(stats.wrong)}")
     for line in stats.wrong[:10]:
         print("  " + line)
-    return 1 if lost or stats.wrong else 0
+    # A 5xx on a write or a classification is an answer that was wrong too.
+    failed = sum(n for what, n in stats.statuses.items() if " 5" in what[:14])
+    return 1 if lost or stats.wrong or failed else 0
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "CASE_BASE": CASE_BASE,
     # "token:scope,token:scope"; no token by default, so no writes by default.
     "TOKENS": "",
+    # IRI prefixes SERVICE and LOAD may reach, comma-separated; empty: no outbound request at all.
+    "OUTBOUND_ALLOW": "",
     # Limits.
     "MAX_BODY_BYTES": 10 * 1024 * 1024,
     "QUERY_TIMEOUT": 30.0,
