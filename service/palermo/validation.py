@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -297,9 +298,15 @@ class _ValidationGraph(Graph):
         )
 
 
+# rdflib's SPARQL parser (pyparsing) is not thread-safe: two requests preparing a query at once
+# under waitress broke it for good (TypeError in Param.postParse2; benchmarks/load_test.py).
+_PARSER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=256)
 def _prepared_query(text: str, namespaces: tuple[tuple[str, str], ...]) -> Query:
-    return prepareQuery(text, initNs=dict(namespaces))
+    with _PARSER_LOCK:
+        return prepareQuery(text, initNs=dict(namespaces))
 
 
 # ---------------------------------------------------------------------------------------------
