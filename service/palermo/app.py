@@ -39,6 +39,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     tokens = Tokens(str(settings.get("TOKENS", "")))
+    # Build the classifier (it prepares rdflib SPARQL queries) before waitress threads can race
+    # to build it: rdflib's parser is not thread-safe (found by benchmarks/load_test.py).
+    from palermo.classification import default_classifier
+
+    default_classifier()
     store = open_store(settings)
     load_service_graphs(store)
     if settings.get("LOAD_EXAMPLES"):
