@@ -63,6 +63,8 @@ class TripleIndex:
     triples: list[Triple] = field(default_factory=list)
     out: dict[Term, list[Triple]] = field(default_factory=lambda: defaultdict(list))
     into: dict[Term, list[Triple]] = field(default_factory=lambda: defaultdict(list))
+    #: ``owl:sameAs`` triples by object (the traversal follows them backwards from any node)
+    same_as_into: dict[Term, list[Triple]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def of(cls, triples: Iterable[Triple]) -> TripleIndex:
@@ -76,6 +78,8 @@ class TripleIndex:
             out[t[0]].append(t)
             if type(t[2]) is not Lit:
                 into[t[2]].append(t)
+                if t[1] == SAME_AS:
+                    index.same_as_into[t[2]].append(t)
         return index
 
 
@@ -117,12 +121,12 @@ def _blank(term: Term) -> bool:
 
 
 def case_triples(
-    index: TripleIndex, case: Term, stop: set[Term], others: set[Term]
+    index: TripleIndex, case: Term, stop: set[Term], cases: set[Term]
 ) -> tuple[list[Triple], set[Term]]:
     """The triples that belong to ``case`` and the nodes they reach (module docstring).
 
-    ``stop`` are never entered; ``others`` (the other cases) only through ``owl:sameAs``, which
-    makes them the same case.
+    ``stop`` are never entered; the other ``cases`` only through ``owl:sameAs``, which makes
+    them the same case.
     """
     own: list[Triple] = []
     seen: set[Term] = {case}
@@ -136,16 +140,16 @@ def case_triples(
             o = t[2]
             if t[1] == RDF_TYPE or type(o) is Lit or o in seen or o in stop:
                 continue
-            if o in others and t[1] != SAME_AS:
+            if o in cases and t[1] != SAME_AS:
                 continue
             seen.add(o)
             frontier.append(o)
-        for t in into.get(node, ()):
+        # Backwards: into the case node along anything, into other nodes along owl:sameAs only.
+        for t in into.get(node, ()) if node == case else index.same_as_into.get(node, ()):
             s = t[0]
-            if t[1] == SAME_AS or (node == case and s not in stop and s not in others):
-                own.append(t)
-            else:
+            if t[1] != SAME_AS and (s in stop or s in cases):
                 continue
+            own.append(t)
             if s not in seen and s not in stop:
                 seen.add(s)
                 frontier.append(s)
@@ -165,7 +169,7 @@ def partition(
     leaves: set[Term] = set()
     disjoint = True
     for case in case_list:
-        own, nodes = case_triples(index, case, stop, case_set - {case})
+        own, nodes = case_triples(index, case, stop, case_set)
         per_case[case] = own
         claimed.update(own)
         for node in nodes:

@@ -392,10 +392,21 @@ def _run_import(
         load_service_graphs(store)
         with tqdm(total=len(cases), unit="case", file=sys.stderr, disable=quiet,
                   desc="classify and store") as bar:
-            labels = load_cases(
-                store, cases, dataset=dataset or ("public" if public else "private"),
-                public=public, reasoner=reasoner, progress=bar.update,
-            )
+            name = dataset or ("public" if public else "private")
+            if reasoner == "fast" and hasattr(store, "bulk_write_cases"):
+                # The embedded store: the bulk path (palermo.bulk), each case whole or absent.
+                from palermo.bulk import store_triples
+                from palermo.terms import triples_from_rdflib
+
+                plain = triples_from_rdflib(t for case in cases for t in case)
+                labels = store_triples(
+                    store, plain, dataset=name, public=public, progress=bar.update
+                ).labels
+            else:
+                labels = load_cases(
+                    store, cases, dataset=name, public=public, reasoner=reasoner,
+                    progress=bar.update,
+                )
     finally:
         store.close()
     counts = ", ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda x: -x[1]))
