@@ -135,16 +135,34 @@ def load_bulk(
     public: bool | None,
     classifier: Classifier | None = None,
     progress: Callable[[int], None] | None = None,
-    chunk_size: int = 5000,
 ) -> BulkSummary:
     """Parse, classify and store case files in bulk (see the module docstring)."""
     t0 = time.perf_counter()
     triples = read_plain(paths)
+    parsed = time.perf_counter() - t0
+    summary = store_triples(store, triples, dataset=dataset, public=public,
+                            classifier=classifier, progress=progress)
+    return BulkSummary(summary.cases, summary.quads, summary.labels, parsed, summary.classify,
+                       summary.store)
+
+
+def store_triples(
+    store,
+    triples: list[Triple],
+    *,
+    dataset: str,
+    public: bool | None,
+    classifier: Classifier | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_size: int = 5000,
+) -> BulkSummary:
+    """Classify plain triples and store every case in bulk (see the module docstring)."""
     t1 = time.perf_counter()
     results = classify_plain(triples, classifier)
     t2 = time.perf_counter()
     activity = f"https://w3id.org/palermo/activity/{uuid.uuid4().hex}"
     now = datetime.now(UTC).isoformat()
+    written: list[str] = []
 
     def chunks() -> Iterable[tuple[bytes, list[str]]]:
         if results:
@@ -162,7 +180,6 @@ def load_bulk(
             if progress:
                 progress(len(graphs))
 
-    written: list[str] = []
     quads = store.bulk_write_cases(
         chunks(), lambda: final_records(written, dataset), dataset=dataset, public=public
     )
@@ -171,4 +188,4 @@ def load_bulk(
     for r in results:
         labels[r.assessment.label] = labels.get(r.assessment.label, 0) + 1
     log.info("bulk-loaded %d case(s), %d quads", len(results), quads)
-    return BulkSummary(len(results), quads, labels, t1 - t0, t2 - t1, t3 - t2)
+    return BulkSummary(len(results), quads, labels, 0.0, t2 - t1, t3 - t2)
