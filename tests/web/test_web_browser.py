@@ -15,6 +15,8 @@ import pytest
 
 from .conftest import READ_TOKEN
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 pytestmark = pytest.mark.slow
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -161,7 +163,8 @@ def test_classify_an_uploaded_jsonld_file(page, tmp_path):
     path.write_text(json.dumps(doc))
     _open(page, "classify")
     page.set_input_files("#paste-file", str(path))
-    page.wait_for_function("document.getElementById('paste-text').value.length > 0")
+    # expect() polls without eval, which the page's Content-Security-Policy forbids.
+    expect(page.locator("#paste-text")).not_to_have_value("")
     assert page.input_value("#paste-format") == "application/ld+json"
     page.get_by_role("button", name="Classify the graph").click()
     card = page.locator("article.assessment")
@@ -225,7 +228,7 @@ def test_classify_shows_contract_violations_in_words(page):
 def test_validate_a_partner_dataset(page, artifacts):
     _open(page, "validate")
     page.set_input_files("#validate-file", str(EXAMPLES / "partner" / "dataset.ttl"))
-    page.wait_for_function("document.getElementById('validate-text').value.length > 0")
+    expect(page.locator("#validate-text")).not_to_have_value("")
     page.get_by_role("button", name="Check the dataset").click()
     page.locator(".report").wait_for()
     verdict = page.locator(".verdict").text_content()
