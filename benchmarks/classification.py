@@ -34,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CTDC = HERE.parents[1] / "shared" / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
 PALERMO = str(Path(sys.executable).with_name("palermo"))
+CTDC_CASES = 21195  # rows of the CTDC file: one case each
 
 
 def _peak_mb() -> float:
@@ -261,8 +262,8 @@ def main() -> None:
             ):
                 if not available:
                     measured[engine] = {"error": "not installed"}
-                elif kind != "ctdc" and int(kind) > limit:
-                    measured[engine] = {"error": f"skipped (> {limit})"}
+                elif (CTDC_CASES if kind == "ctdc" else int(kind)) > limit:
+                    measured[engine] = {"error": f"skipped (> {limit:,} cases)"}
                 else:
                     answers = folder / f"{kind}-{engine}.jsonl"
                     measured[engine] = run_worker(engine, source, answers, args.timeout)
