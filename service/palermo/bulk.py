@@ -11,10 +11,12 @@ wholly present (case graph, inference graph, records) or absent.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +57,20 @@ class BulkSummary:
     parse: float
     classify: float
     store: float
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: classifying allocates millions of small tuples
+    and no cycles, and the collector's passes over them cost a third of the time at 100,000
+    cases."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_plain(paths: Iterable[Path]) -> list[Triple]:
@@ -158,7 +174,8 @@ def store_triples(
 ) -> BulkSummary:
     """Classify plain triples and store every case in bulk (see the module docstring)."""
     t1 = time.perf_counter()
-    results = classify_plain(triples, classifier)
+    with _collector_paused():
+        results = classify_plain(triples, classifier)
     t2 = time.perf_counter()
     activity = f"https://w3id.org/palermo/activity/{uuid.uuid4().hex}"
     now = datetime.now(UTC).isoformat()

@@ -48,11 +48,10 @@ import pyoxigraph as ox
 from palermo.errors import StoreError
 from palermo.namespaces import graph_iri
 from palermo.store import (
-    _DCAT,
     _DCTERMS,
     _PROV,
     _XSD,
-    DATASET_BASE,
+    DATASETS_QUERY,
     METADATA_GRAPH,
     PUBLIC,
     CaseGraphWrite,
@@ -62,7 +61,10 @@ from palermo.store import (
     OxigraphStore,
     check_dataset_name,
     dataset_iri,
+    datasets_from_rows,
     inferred_graph_iri,
+    records_from_rows,
+    records_query,
     to_triples,
 )
 
@@ -419,37 +421,10 @@ class RemoteStore:
         return found[0] if found else None
 
     def _records(self, graph: str | None) -> list[CaseRecord]:
-        values = f"VALUES ?g {{ {ox.NamedNode(graph)} }}" if graph else ""
-        rows = self._select(
-            f"""SELECT ?g ?inf ?case ?ds WHERE {{ GRAPH <{METADATA_GRAPH}> {{
-                  {values}
-                  ?g <{_DCTERMS}subject> ?case ; <{_DCTERMS}isPartOf> ?ds .
-                  ?inf <{_PROV}wasDerivedFrom> ?g . }} }} ORDER BY ?g ?case"""
-        )
-        by_graph: dict[str, tuple[str, str, list[str]]] = {}
-        for row in rows:
-            entry = by_graph.setdefault(row["g"].value, (row["inf"].value, row["ds"].value, []))
-            entry[2].append(row["case"].value)
-        return [
-            CaseRecord(g, inf, tuple(cases), ds.removeprefix(DATASET_BASE))
-            for g, (inf, ds, cases) in by_graph.items()
-        ]
+        return records_from_rows(self._select(records_query(graph)))
 
     def datasets(self) -> list[Dataset]:
-        rows = self._select(
-            f"""SELECT ?ds ?name ?rights ?g WHERE {{ GRAPH <{METADATA_GRAPH}> {{
-                  ?ds a <{_DCAT}Dataset> ; <{_DCTERMS}identifier> ?name ;
-                      <{_DCTERMS}accessRights> ?rights .
-                  OPTIONAL {{ ?g <{_DCTERMS}isPartOf> ?ds }} }} }} ORDER BY ?name ?g"""
-        )
-        found: dict[str, tuple[str, bool, list[str]]] = {}
-        for row in rows:
-            entry = found.setdefault(
-                row["name"].value, (row["ds"].value, row["rights"].value == PUBLIC, [])
-            )
-            if row["g"] is not None:
-                entry[2].append(row["g"].value)
-        return [Dataset(n, iri, pub, tuple(gs)) for n, (iri, pub, gs) in found.items()]
+        return datasets_from_rows(self._select(DATASETS_QUERY))
 
     # -- writing ------------------------------------------------------------------------------
 

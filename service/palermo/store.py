@@ -332,38 +332,10 @@ class OxigraphStore:
         return found[0] if found else None
 
     def _records(self, graph: str | None) -> list[CaseRecord]:
-        values = f"VALUES ?g {{ <{ox.NamedNode(graph).value}> }}" if graph else ""
-        rows = self._store.query(
-            f"""SELECT ?g ?inf ?case ?ds WHERE {{ GRAPH <{METADATA_GRAPH}> {{
-                  {values}
-                  ?g <{_DCTERMS}subject> ?case ; <{_DCTERMS}isPartOf> ?ds .
-                  ?inf <{_PROV}wasDerivedFrom> ?g . }} }} ORDER BY ?g ?case"""
-        )
-        by_graph: dict[str, tuple[str, str, list[str]]] = {}
-        for row in rows:
-            g = row["g"].value
-            entry = by_graph.setdefault(g, (row["inf"].value, row["ds"].value, []))
-            entry[2].append(row["case"].value)
-        return [
-            CaseRecord(g, inf, tuple(cases), ds.removeprefix(DATASET_BASE))
-            for g, (inf, ds, cases) in by_graph.items()
-        ]
+        return records_from_rows(self._store.query(records_query(graph)))
 
     def datasets(self) -> list[Dataset]:
-        rows = self._store.query(
-            f"""SELECT ?ds ?name ?rights ?g WHERE {{ GRAPH <{METADATA_GRAPH}> {{
-                  ?ds a <{_DCAT}Dataset> ; <{_DCTERMS}identifier> ?name ;
-                      <{_DCTERMS}accessRights> ?rights .
-                  OPTIONAL {{ ?g <{_DCTERMS}isPartOf> ?ds }} }} }} ORDER BY ?name ?g"""
-        )
-        found: dict[str, tuple[str, bool, list[str]]] = {}
-        for row in rows:
-            entry = found.setdefault(
-                row["name"].value, (row["ds"].value, row["rights"].value == PUBLIC, [])
-            )
-            if row["g"] is not None:
-                entry[2].append(row["g"].value)
-        return [Dataset(n, iri, pub, tuple(gs)) for n, (iri, pub, gs) in found.items()]
+        return datasets_from_rows(self._store.query(DATASETS_QUERY))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -590,6 +562,45 @@ class OxigraphStore:
 
     def __iter__(self) -> Iterator[ox.Quad]:
         return iter(self._store)
+
+
+def records_query(graph: str | None) -> str:
+    """The SELECT that reads the records of one case graph, or of all."""
+    values = f"VALUES ?g {{ {ox.NamedNode(graph)} }}" if graph else ""
+    return f"""SELECT ?g ?inf ?case ?ds WHERE {{ GRAPH <{METADATA_GRAPH}> {{
+                  {values}
+                  ?g <{_DCTERMS}subject> ?case ; <{_DCTERMS}isPartOf> ?ds .
+                  ?inf <{_PROV}wasDerivedFrom> ?g . }} }} ORDER BY ?g ?case"""
+
+
+def records_from_rows(rows: Iterable[Any]) -> list[CaseRecord]:
+    """Case records from the solutions of :func:`records_query`."""
+    by_graph: dict[str, tuple[str, str, list[str]]] = {}
+    for row in rows:
+        entry = by_graph.setdefault(row["g"].value, (row["inf"].value, row["ds"].value, []))
+        entry[2].append(row["case"].value)
+    return [
+        CaseRecord(g, inf, tuple(cases), ds.removeprefix(DATASET_BASE))
+        for g, (inf, ds, cases) in by_graph.items()
+    ]
+
+
+DATASETS_QUERY = f"""SELECT ?ds ?name ?rights ?g WHERE {{ GRAPH <{METADATA_GRAPH}> {{
+      ?ds a <{_DCAT}Dataset> ; <{_DCTERMS}identifier> ?name ;
+          <{_DCTERMS}accessRights> ?rights .
+      OPTIONAL {{ ?g <{_DCTERMS}isPartOf> ?ds }} }} }} ORDER BY ?name ?g"""
+
+
+def datasets_from_rows(rows: Iterable[Any]) -> list[Dataset]:
+    """Datasets from the solutions of :data:`DATASETS_QUERY`."""
+    found: dict[str, tuple[str, bool, list[str]]] = {}
+    for row in rows:
+        entry = found.setdefault(
+            row["name"].value, (row["ds"].value, row["rights"].value == PUBLIC, [])
+        )
+        if row["g"] is not None:
+            entry[2].append(row["g"].value)
+    return [Dataset(n, iri, pub, tuple(gs)) for n, (iri, pub, gs) in found.items()]
 
 
 def _drop_case_update(graph: str) -> str:
