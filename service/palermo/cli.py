@@ -179,6 +179,23 @@ def load_command(
 
     config = _service_config()
     chosen = reasoner or str(config["REASONER"])
+    name = dataset or ("public" if public else "private")
+    if workers == 1 and chosen == "fast" and not config.get("STORE_URL"):
+        # The embedded store: the bulk path (palermo.bulk). Every file is read and classified
+        # before anything is written; each case is stored whole or not at all.
+        from palermo.bulk import load_bulk
+
+        store = open_store(config)
+        try:
+            load_service_graphs(store)
+            with tqdm(unit="case", file=sys.stderr, desc="store",
+                      disable=not sys.stderr.isatty()) as bar:
+                summary = load_bulk(store, list(files), dataset=name, public=public,
+                                    progress=bar.update)
+        finally:
+            store.close()
+        click.echo(f"palermo: loaded {summary.cases} case(s) from {len(files)} file(s)", err=True)
+        return
     with tqdm(unit="case", file=sys.stderr, desc="classify", disable=len(files) < 2) as bar:
         writes = classify_files(list(files), reasoner=chosen, workers=workers, progress=bar.update)
     store = open_store(config)
@@ -194,7 +211,7 @@ def load_command(
             count = write_all(
                 store,
                 writes,
-                dataset=dataset or ("public" if public else "private"),
+                dataset=name,
                 public=public,
                 batch_size=batch_size,
                 progress=bar.update,
