@@ -256,7 +256,7 @@ def test_overview_charts(reader_page, artifacts):
     _open(page, "overview")
     page.locator("svg.chart rect.bar").first.wait_for()
     charts = page.locator("figure.chart-box")
-    assert charts.count() == 6
+    expect(charts).to_have_count(6)  # the charts are drawn one by one, as their queries answer
     by_label = charts.nth(0)
     assert "assessment label" in by_label.locator("figcaption").text_content()
     assert by_label.locator("rect.bar").count() == 5
@@ -272,7 +272,7 @@ def test_overview_without_a_token_shows_what_anyone_may_see(page, artifacts):
     _open(page, "overview")
     page.locator("#overview-message.ok, #overview-message.info").wait_for()
     charts = page.locator("figure.chart-box")
-    assert charts.count() == 6
+    expect(charts).to_have_count(6)  # the charts are drawn one by one, as their queries answer
     # the examples are public: the child share is drawn from the cases anyone may list
     assert "concern a child" in charts.nth(2).text_content()
     # aggregate counts of a handful of cases are withheld from anonymous callers, and said so
