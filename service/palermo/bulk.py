@@ -23,7 +23,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from palermo.classification import Classifier, PlainResult, activity_triples, default_classifier
+from palermo.classification import (
+    Classifier,
+    PlainResult,
+    activity_triples,
+    default_classifier,
+    graph_of,
+)
 from palermo.parsing import read_file
 from palermo.store import (
     DATASET_BASE,
@@ -89,8 +95,6 @@ def classify_plain(
     results = classifier.classify_plain(triples)
     if results is not None:
         return results
-    from palermo.classification import _graph
-
     return [
         PlainResult(
             case=from_rdflib(r.case),
@@ -98,7 +102,7 @@ def classify_plain(
             inferred=triples_from_rdflib(r.inferred),
             assessment=r.assessment,
         )
-        for r in classifier.classify_owlrl(_graph(triples))
+        for r in classifier.classify_owlrl(graph_of(triples))
     ]
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from rdflib.namespace import OWL, RDF, RDFS
 
 from palermo.reasoning import CLASSIFICATION_CLASSES
-from palermo.terms import Lit, Term, Triple
+from palermo.terms import Lit, Term, Triple, is_blank
 
 RDF_TYPE = str(RDF.type)
 SAME_AS = str(OWL.sameAs)
@@ -105,19 +105,15 @@ def schema_nodes(index: TripleIndex) -> set[Term]:
     for s, p, o in index.triples:
         if p in SCHEMA_PREDICATES or (p == RDF_TYPE and o in SCHEMA_TYPES):
             nodes.add(s)
-    frontier = [o for s in nodes for (_, _, o) in index.out.get(s, ()) if _blank(o)]
+    frontier = [o for s in nodes for (_, _, o) in index.out.get(s, ()) if is_blank(o)]
     while frontier:
         node = frontier.pop()
         if node in nodes:
             continue
         if any(p in _LIST for (_, p, _) in index.out.get(node, ())):
             nodes.add(node)
-            frontier.extend(o for (_, _, o) in index.out[node] if _blank(o))
+            frontier.extend(o for (_, _, o) in index.out[node] if is_blank(o))
     return nodes
-
-
-def _blank(term: Term) -> bool:
-    return type(term) is str and term.startswith("_:")
 
 
 def case_triples(
@@ -176,7 +172,7 @@ def partition(
             first = owner.setdefault(node, case)
             if first == case:
                 continue
-            if node not in index.out and not _blank(node):
+            if node not in index.out and not is_blank(node):
                 leaves.add(node)  # a leaf IRI: it carries no facts of its own
             else:
                 disjoint = False

@@ -650,8 +650,8 @@ class Classifier:
             results.append(
                 ClassifiedCase(
                     case=node,
-                    asserted=_graph(own),
-                    inferred=_graph(inferred),
+                    asserted=graph_of(own),
+                    inferred=graph_of(inferred),
                     assessment=assess(node, facts, self.ontology, "owlrl"),
                 )
             )
@@ -708,8 +708,8 @@ class Classifier:
         return [
             ClassifiedCase(
                 case=r.assessment.case,
-                asserted=_graph(r.asserted),
-                inferred=_graph(r.inferred),
+                asserted=graph_of(r.asserted),
+                inferred=graph_of(r.inferred),
                 assessment=r.assessment,
             )
             for r in results
@@ -781,7 +781,8 @@ def sort_cases(cases: Iterable[Term]) -> list[Term]:
     return sorted(set(cases), key=lambda c: (c.startswith("_:"), c))
 
 
-def _graph(triples: Iterable[Triple]) -> Graph:
+def graph_of(triples: Iterable[Triple]) -> Graph:
+    """An rdflib graph of plain triples."""
     g = Graph()
     for s, p, o in triples:
         g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))

@@ -34,11 +34,8 @@ Triple = tuple[Term, Term, Term]
 
 
 def is_blank(term: Term) -> bool:
+    """Whether a plain term is a blank node."""
     return type(term) is str and term.startswith("_:")
-
-
-def is_literal(term: Term) -> bool:
-    return type(term) is Lit
 
 
 def from_rdflib(term: Node) -> Term:
@@ -63,33 +60,6 @@ def to_rdflib(term: Term) -> Node:
     if term.startswith("_:"):
         return BNode(term[2:])
     return URIRef(term)
-
-
-def from_oxigraph(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return Lit(term.value, term.datatype.value, term.language or "")
-
-
-class ToOxigraph:
-    """Converts plain terms to pyoxigraph terms, reusing the objects of repeated IRIs."""
-
-    def __init__(self) -> None:
-        self._iris: dict[str, ox.NamedNode] = {}
-
-    def __call__(self, term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if type(term) is Lit:
-            if term.language:
-                return ox.Literal(term.lexical, language=term.language)
-            return ox.Literal(term.lexical, datatype=self(term.datatype))
-        if term.startswith("_:"):
-            return ox.BlankNode(term[2:])
-        node = self._iris.get(term)
-        if node is None:
-            node = self._iris[term] = ox.NamedNode(term)
-        return node
 
 
 def triples_from_rdflib(triples) -> list[Triple]:
