@@ -7,8 +7,9 @@ Every measurement runs in a fresh process, so that its peak memory (ru_maxrss) i
 For each input it prints time, peak memory, the ratio to owlrl and whether the assessments agree
 with the fast path's, case by case (DESIGN.md JSON, explanation included):
 
-- fast: parse (pyoxigraph) + classify (palermo.fastpath) + store (embedded Oxigraph on disk,
-  bulk path of palermo.bulk);
+- fast: parse (pyoxigraph) + classify (palermo.reasoning.fastpath) + store (embedded Oxigraph
+  on disk,
+  bulk path of palermo.loading.bulk);
 - owlrl: rdflib parse + owlrl over the whole input in one run (the cases share no node, so this
   entails for each case what reasoning over it alone would) + the assessment queries;
 - reasonable (where it installs): rdflib parse + the Rust OWL-RL reasoner + the assessment
@@ -32,6 +33,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# The synthetic generator lives with the tests (tests/support/synthetic.py).
+sys.path.insert(0, str(HERE.parent / "tests"))
 CTDC = HERE.parents[1] / "shared" / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
 PALERMO = str(Path(sys.executable).with_name("palermo"))
 CTDC_CASES = 21195  # rows of the CTDC file: one case each
@@ -58,13 +61,12 @@ def make_input(kind: str, folder: Path) -> Path:
         return target
     if kind == "ctdc":
         subprocess.run(
-            [PALERMO, "import", "ctdc", str(CTDC), "-o", str(target),
-             "--quiet"],
+            [PALERMO, "import", "ctdc", str(CTDC), "-o", str(target), "--quiet"],
             check=True,
         )
         return target
-    from palermo.synthetic import generate
-    from palermo.terms import from_rdflib, n3
+    from palermo.rdf.terms import from_rdflib, n3
+    from support.synthetic import generate
 
     with target.open("w", encoding="utf-8") as out:
         for s, p, o in generate(int(kind), seed=20261128):
@@ -76,9 +78,9 @@ def make_input(kind: str, folder: Path) -> Path:
 
 
 def work_fast(source: Path, answers: Path) -> dict:
-    from palermo.bulk import read_plain, store_triples
-    from palermo.classification import default_classifier
-    from palermo.store import OxigraphStore
+    from palermo.classification.classifier import default_classifier
+    from palermo.loading.bulk import read_plain, store_triples
+    from palermo.store.oxigraph import OxigraphStore
 
     classifier = default_classifier()
     _ = classifier.rules  # compiled once, outside the timing (done at service start-up)
@@ -92,15 +94,21 @@ def work_fast(source: Path, answers: Path) -> dict:
         store.close()
     results = classifier.classify_plain(triples)
     _write_answers(answers, (r.assessment for r in results))
-    return {"seconds": t2 - t0, "parse": t1 - t0, "classify": summary.classify,
-            "store": summary.store, "cases": summary.cases, "quads": summary.quads,
-            "labels": summary.labels}
+    return {
+        "seconds": t2 - t0,
+        "parse": t1 - t0,
+        "classify": summary.classify,
+        "store": summary.store,
+        "cases": summary.cases,
+        "quads": summary.quads,
+        "labels": summary.labels,
+    }
 
 
 def work_owlrl(source: Path, answers: Path) -> dict:
     from rdflib import Graph
 
-    from palermo.classification import default_classifier
+    from palermo.classification.classifier import default_classifier
 
     classifier = default_classifier()
     t0 = time.perf_counter()
@@ -117,10 +125,15 @@ def work_reasonable(source: Path, answers: Path) -> dict:
     from rdflib import Graph
 
     from palermo import resources
-    from palermo.classification import _EMPTY_FACTS, assess, default_classifier, read_facts
-    from palermo.namespaces import PAL
-    from palermo.parsing import to_oxigraph_term, to_rdflib_term
-    from palermo.reasoning import default_ontology
+    from palermo.classification.classifier import (
+        _EMPTY_FACTS,
+        assess,
+        default_classifier,
+        read_facts,
+    )
+    from palermo.rdf.namespaces import PAL
+    from palermo.rdf.parsing import to_oxigraph_term, to_rdflib_term
+    from palermo.reasoning.ontology import default_ontology
 
     classifier = default_classifier()
     ontology = default_ontology()
@@ -190,7 +203,9 @@ def http_latency(requests: int) -> dict:
     env = dict(os.environ, PALERMO_TOKENS="")
     server = subprocess.Popen(
         [PALERMO, "serve", "--memory", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     body = (HERE.parent / "examples" / "false-job-offer.ttl").read_bytes()
     url = f"http://127.0.0.1:{port}/classify"
@@ -207,8 +222,10 @@ def http_latency(requests: int) -> dict:
         times = []
         for i in range(requests + 10):
             request = urllib.request.Request(
-                url, data=body, headers={"Content-Type": "text/turtle",
-                                         "Accept": "application/json"})
+                url,
+                data=body,
+                headers={"Content-Type": "text/turtle", "Accept": "application/json"},
+            )
             t = time.perf_counter()
             urllib.request.urlopen(request, timeout=30).read()
             if i >= 10:  # the first requests warm the server up
@@ -217,8 +234,11 @@ def http_latency(requests: int) -> dict:
         server.terminate()
         server.wait(timeout=10)
     times.sort()
-    return {"p50": statistics.median(times), "p99": times[int(len(times) * 0.99) - 1],
-            "n": len(times)}
+    return {
+        "p50": statistics.median(times),
+        "p99": times[int(len(times) * 0.99) - 1],
+        "n": len(times),
+    }
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -230,8 +250,12 @@ def main() -> None:
     parser.add_argument("--owlrl-max", type=int, default=10000)
     parser.add_argument("--reasonable-max", type=int, default=100000)
     parser.add_argument("--no-ctdc", action="store_true")
-    parser.add_argument("--engines", nargs="*", default=["owlrl", "reasonable"],
-                        help="reference engines to run besides the fast path")
+    parser.add_argument(
+        "--engines",
+        nargs="*",
+        default=["owlrl", "reasonable"],
+        help="reference engines to run besides the fast path",
+    )
     parser.add_argument("--http-requests", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--worker", nargs=3, metavar=("ENGINE", "SOURCE", "ANSWERS"))
@@ -282,10 +306,14 @@ def main() -> None:
     http = http_latency(args.http_requests)
 
     print()
-    print("time s: fast = parse + classify + store on disk; owlrl and reasonable = parse + "
-          "reason + assessment queries, no store. x owlrl compares parse + classify.")
-    print(f"{'input':>8} {'engine':>10} {'cases':>7} {'time s':>9} {'peak MB':>8} "
-          f"{'x owlrl':>8} {'agrees':>8}  detail")
+    print(
+        "time s: fast = parse + classify + store on disk; owlrl and reasonable = parse + "
+        "reason + assessment queries, no store. x owlrl compares parse + classify."
+    )
+    print(
+        f"{'input':>8} {'engine':>10} {'cases':>7} {'time s':>9} {'peak MB':>8} "
+        f"{'x owlrl':>8} {'agrees':>8}  detail"
+    )
     for kind, engine, m, owl in rows:
         if "error" in m:
             print(f"{kind:>8} {engine:>10} {'':>7} {'':>9} {'':>8} {'':>8} {'':>8}  {m['error']}")
@@ -293,19 +321,28 @@ def main() -> None:
         # owlrl is measured parsing and classifying; so is the fast path for the ratio
         # (its time column adds storing, which owlrl does not do).
         work = m["parse"] + m["classify"] if engine == "fast" else m["seconds"]
-        ratio = f"{owl / work:.0f}" if owl and engine != "owlrl" else (
-            "1" if engine == "owlrl" else "-")
+        ratio = (
+            f"{owl / work:.0f}"
+            if owl and engine != "owlrl"
+            else ("1" if engine == "owlrl" else "-")
+        )
         detail = ""
         if engine == "fast":
-            detail = (f"parse {m['parse']:.2f} + classify {m['classify']:.2f} + store "
-                      f"{m['store']:.2f} s, {m['quads']:,} quads; labels {m['labels']}")
-        print(f"{kind:>8} {engine:>10} {m['cases']:>7} {m['seconds']:>9.2f} {m['peak_mb']:>8.0f} "
-              f"{ratio:>8} {m.get('agree', '-'):>8}  {detail}")
+            detail = (
+                f"parse {m['parse']:.2f} + classify {m['classify']:.2f} + store "
+                f"{m['store']:.2f} s, {m['quads']:,} quads; labels {m['labels']}"
+            )
+        print(
+            f"{kind:>8} {engine:>10} {m['cases']:>7} {m['seconds']:>9.2f} {m['peak_mb']:>8.0f} "
+            f"{ratio:>8} {m.get('agree', '-'):>8}  {detail}"
+        )
     if "error" in http:
         print(f"\nPOST /classify: {http['error']}")
     else:
-        print(f"\nPOST /classify (one case, real HTTP, waitress): p50 {http['p50']:.1f} ms, "
-              f"p99 {http['p99']:.1f} ms over {http['n']} requests")
+        print(
+            f"\nPOST /classify (one case, real HTTP, waitress): p50 {http['p50']:.1f} ms, "
+            f"p99 {http['p99']:.1f} ms over {http['n']} requests"
+        )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def expected_labels() -> dict[str, str]:
     """The oracle: each template classified in-process by Palermo's classifier."""
     from rdflib import Graph
 
-    from palermo.classification import classify
+    from palermo.classification.classifier import classify
 
     out = {}
     for name, text in TEMPLATES.items():

@@ -25,11 +25,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from palermo.loading import classify_graph, load_service_graphs
-from palermo.namespaces import CASE_BASE
-from palermo.parsing import to_rdflib_term
-from palermo.queries import load_named_queries
-from palermo.store import OxigraphStore, case_graph_write
+from palermo.loading.casegraphs import classify_graph, load_service_graphs
+from palermo.rdf.namespaces import CASE_BASE
+from palermo.rdf.parsing import to_rdflib_term
+from palermo.sparql.named import load_named_queries
+from palermo.store.interface import case_graph_write
+from palermo.store.oxigraph import OxigraphStore
 
 HERE = Path(__file__).resolve().parent
 CTDC = HERE.parents[1] / "shared" / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
@@ -144,8 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=None, help="use only the first N rows")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--rdflib-timeout", type=float, default=120.0,
-                        help="seconds one rdflib query may run before it is stopped")
+    parser.add_argument(
+        "--rdflib-timeout",
+        type=float,
+        default=120.0,
+        help="seconds one rdflib query may run before it is stopped",
+    )
     args = parser.parse_args()
 
     rows, source = read_rows(args.cases)
@@ -191,9 +196,11 @@ def main() -> None:
         t_ox = timed(lambda text=text: list(store.query(text)), args.repeat)
         t_rdf = rdflib_time(dataset, text, args.rdflib_timeout)
         if t_rdf is None:
-            print(f"{name:52} {ox_rows:>6} {t_ox * 1000:>12.1f} "
-                  f"{'>' + format(args.rdflib_timeout * 1000, '.0f'):>12} "
-                  f"{'>' + format(args.rdflib_timeout / t_ox, '.0f'):>7}x")
+            print(
+                f"{name:52} {ox_rows:>6} {t_ox * 1000:>12.1f} "
+                f"{'>' + format(args.rdflib_timeout * 1000, '.0f'):>12} "
+                f"{'>' + format(args.rdflib_timeout / t_ox, '.0f'):>7}x"
+            )
             continue
         print(
             f"{name:52} {ox_rows:>6} {t_ox * 1000:>12.1f} {t_rdf * 1000:>12.1f} "

@@ -1,6 +1,6 @@
 """The named-query benchmark of ``query_latency.py`` on both store backends in one run: embedded
 Oxigraph (pyoxigraph, in process), remote Oxigraph (an ``oxigraph serve`` process this script
-starts on a temporary folder, spoken to over HTTP by :class:`palermo.remote_store.RemoteStore`),
+starts on a temporary folder, spoken to over HTTP by :class:`palermo.store.remote.RemoteStore`),
 and rdflib's in-memory engine. Same case graphs, same queries, same bindings. Prints one table;
 asserts nothing (rows must agree between the backends; a mismatch is marked ``!``).
 
@@ -22,12 +22,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 
-from palermo.loading import load_service_graphs
-from palermo.namespaces import CASE_BASE
-from palermo.parsing import to_rdflib_term
-from palermo.queries import load_named_queries
-from palermo.remote_store import Endpoints, RemoteStore
-from palermo.store import OxigraphStore
+from palermo.loading.casegraphs import load_service_graphs
+from palermo.rdf.namespaces import CASE_BASE
+from palermo.rdf.parsing import to_rdflib_term
+from palermo.sparql.named import load_named_queries
+from palermo.store.oxigraph import OxigraphStore
+from palermo.store.remote import Endpoints, RemoteStore
 from query_latency import build_writes, read_rows, timed
 
 

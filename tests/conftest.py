@@ -70,17 +70,39 @@ def base_config(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def classified_cases() -> dict[str, list]:
-    """The three inline cases, classified once per session (owlrl takes about a second each)."""
-    from palermo.loading import classify_graph
+def ontology():
+    """The packaged ontology, parsed once per session (the app factory does the same per app)."""
+    from palermo.reasoning.ontology import load_ontology
 
+    return load_ontology()
+
+
+@pytest.fixture(scope="session")
+def classifier(ontology):
+    """A classifier over the packaged ontology, built once per session."""
+    from palermo.classification.classifier import Classifier
+
+    return Classifier(ontology)
+
+
+@pytest.fixture(scope="session")
+def shapes(ontology):
+    """Every shape of shapes/, with the ontology's class hierarchy, loaded once per session."""
+    from palermo.validation.shapes import load_shapes
+
+    return load_shapes(ontology=ontology.graph)
+
+
+@pytest.fixture(scope="session")
+def classified_cases(classifier) -> dict[str, list]:
+    """The three inline cases, classified once per session (owlrl takes about a second each)."""
     out = {}
     for name, text in (
         ("trafficking", CASE_TRAFFICKING),
         ("child", CASE_CHILD),
         ("smuggling", CASE_SMUGGLING),
     ):
-        out[name] = classify_graph(Graph().parse(data=text, format="turtle"))
+        out[name] = classifier.classify(Graph().parse(data=text, format="turtle"))
     return out
 
 
@@ -115,7 +137,7 @@ def client(app):
 @pytest.fixture
 def loaded_app(make_app, classified_cases):
     """An app whose store holds the three classified cases, in a private dataset."""
-    from palermo.store import writes_for_cases
+    from palermo.store.interface import writes_for_cases
 
     app = make_app()
     store = app.extensions["palermo"].store
@@ -136,7 +158,7 @@ def store_snapshot(app) -> set:
 
 def parse_rdf(data: bytes, media_type: str) -> Graph:
     """Parse an answer with pyoxigraph (rdflib's JSON-LD parser warns, and warnings are errors)."""
-    from palermo.parsing import parse_quads, syntax_for_media_type, to_graph
+    from palermo.rdf.parsing import parse_quads, syntax_for_media_type, to_graph
 
     return to_graph(parse_quads(data, syntax_for_media_type(media_type)))
 

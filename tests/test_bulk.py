@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from palermo.bulk import case_nquads, classify_plain, load_bulk, read_plain
-from palermo.classification import assessments_to_json, classify
-from palermo.parsing import read_graph
-from palermo.store import OxigraphStore
+from palermo.loading.bulk import case_nquads, load_bulk, read_plain
+from palermo.rdf.parsing import read_graph
+from palermo.store.oxigraph import OxigraphStore
 
 CASES = Path(__file__).parent / "cases"
-FILES = [CASES / "t01-adult-recruitment-deception-forced-labour.ttl",
-         CASES / "t02-child-no-means.ttl", CASES / "s02-illegal-stay.ttl",
-         CASES / "a04-two-cases-independent.ttl", CASES / "b01-smuggled-then-exploited.ttl"]
+FILES = [
+    CASES / "t01-adult-recruitment-deception-forced-labour.ttl",
+    CASES / "t02-child-no-means.ttl",
+    CASES / "s02-illegal-stay.ttl",
+    CASES / "a04-two-cases-independent.ttl",
+    CASES / "b01-smuggled-then-exploited.ttl",
+]
 PAL = "https://w3id.org/palermo/ontology#"
 
 
@@ -26,12 +29,12 @@ def _labels(store: OxigraphStore) -> dict[str, str]:
     return {row["case"].value: row["label"].value for row in rows}
 
 
-def test_bulk_load_stores_every_case_with_its_assessment(tmp_path: Path) -> None:
+def test_bulk_load_stores_every_case_with_its_assessment(tmp_path: Path, classifier) -> None:
     store = OxigraphStore(tmp_path / "store")
-    summary = load_bulk(store, FILES, dataset="bulk", public=False)
+    summary = load_bulk(store, FILES, dataset="bulk", public=False, classifier=classifier)
     expected = {
         a["case"]: a["label"]
-        for a in assessments_to_json(c.assessment for c in classify(read_graph(FILES)))["cases"]
+        for a in (c.assessment.to_json() for c in classifier.classify(read_graph(FILES)))
     }
     assert summary.cases == len(expected) == 6
     assert _labels(store) == expected
@@ -46,26 +49,29 @@ def test_bulk_load_stores_every_case_with_its_assessment(tmp_path: Path) -> None
     reopened.close()
 
 
-def test_loading_again_replaces_the_cases(tmp_path: Path) -> None:
+def test_loading_again_replaces_the_cases(tmp_path: Path, classifier) -> None:
     store = OxigraphStore(tmp_path / "store")
-    load_bulk(store, FILES, dataset="bulk", public=False)
+    load_bulk(store, FILES, dataset="bulk", public=False, classifier=classifier)
     before = store.count_quads()
-    load_bulk(store, FILES, dataset="bulk", public=False)
+    load_bulk(store, FILES, dataset="bulk", public=False, classifier=classifier)
     # Only the shared prov:Activity of the second load is new.
     assert store.count_quads() == before + 5
     assert len(store.case_records()) == 6
     store.close()
 
 
-def test_an_interrupted_bulk_write_is_swept_when_the_store_opens(tmp_path: Path) -> None:
+def test_an_interrupted_bulk_write_is_swept_when_the_store_opens(
+    tmp_path: Path, classifier
+) -> None:
     """Data written, the records that make cases visible never written: at the next open the
     half-written cases are gone, and cases stored before are untouched."""
     store = OxigraphStore(tmp_path / "store")
-    load_bulk(store, FILES[:1], dataset="bulk", public=False)
+    load_bulk(store, FILES[:1], dataset="bulk", public=False, classifier=classifier)
     kept = _labels(store)
-    results = classify_plain(read_plain(FILES[1:]))
-    text, graphs = case_nquads(results, "bulk", activity="https://example.org/activity",
-                               now="2026-11-28T00:00:00+00:00")
+    results = classifier.classify_triples(read_plain(FILES[1:]))
+    text, graphs = case_nquads(
+        results, activity="https://example.org/activity", now="2026-11-28T00:00:00+00:00"
+    )
 
     def crash() -> list:
         raise OSError("killed")

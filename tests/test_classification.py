@@ -9,24 +9,19 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS
 
-from palermo.classification import Classifier, assessments_to_json
-from palermo.namespaces import PAL
-from palermo.parsing import read_graph
-from palermo.reasoning import Ontology, default_ontology, tbox_view
+from palermo.classification.classifier import Classifier
+from palermo.rdf.namespaces import PAL
+from palermo.rdf.parsing import read_graph
+from palermo.reasoning.ontology import Ontology, tbox_view
 
 CASES = Path(__file__).parent / "cases"
 MANIFEST = json.loads((CASES / "manifest.json").read_text())["fixtures"]
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier(default_ontology())
-
-
 def _answers(classifier: Classifier, name: str, reasoner: str = "owlrl") -> list[dict]:
     graph = read_graph([CASES / name])
     results = classifier.classify(graph, reasoner=reasoner)
-    return assessments_to_json(r.assessment for r in results)["cases"]
+    return [r.assessment.to_json() for r in results]
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
@@ -40,20 +35,32 @@ def test_fixture_matches_manifest(classifier: Classifier, name: str) -> None:
         # One or two plain sentences, one per protocol, each citing its article.
         assert explanation.count("(TIP Protocol art.") == 1
         assert explanation.count("(SoM Protocol art.") == 1
-        for protocol, words in (("trafficking", "Trafficking in persons"),
-                                ("smuggling", "Smuggling of migrants")):
+        for protocol, words in (
+            ("trafficking", "Trafficking in persons"),
+            ("smuggling", "Smuggling of migrants"),
+        ):
             status = want[protocol]["status"]
-            phrase = {"established": "is established", "ruled-out": "is ruled out",
-                      "insufficient": "cannot be decided yet"}[status]
+            phrase = {
+                "established": "is established",
+                "ruled-out": "is ruled out",
+                "insufficient": "cannot be decided yet",
+            }[status]
             assert f"{words} {phrase}" in explanation
 
 
 def test_every_decision_branch_has_a_fixture() -> None:
-    seen = {(p, c[p]["status"]) for cases in MANIFEST.values() for c in cases
-            for p in ("trafficking", "smuggling")}
+    seen = {
+        (p, c[p]["status"])
+        for cases in MANIFEST.values()
+        for c in cases
+        for p in ("trafficking", "smuggling")
+    }
     labels = {c["label"] for cases in MANIFEST.values() for c in cases}
-    assert seen == {(p, s) for p in ("trafficking", "smuggling")
-                    for s in ("established", "ruled-out", "insufficient")}
+    assert seen == {
+        (p, s)
+        for p in ("trafficking", "smuggling")
+        for s in ("established", "ruled-out", "insufficient")
+    }
     assert labels == {"both", "trafficking", "smuggling", "neither", "insufficient"}
     assert any(c["trafficking"]["childRule"] for cases in MANIFEST.values() for c in cases)
     assert len(MANIFEST) >= 30
@@ -66,22 +73,23 @@ def _without_axiom(ontology: Ontology, target: URIRef) -> Ontology:
     for node in list(graph.subjects(RDFS.subClassOf, target)):
         if isinstance(node, BNode):
             graph.remove((node, RDFS.subClassOf, target))
-    return Ontology(graph=graph, tbox=tbox_view(graph), version=ontology.version,
-                    labels=dict(ontology.labels))
+    return Ontology(
+        graph=graph, tbox=tbox_view(graph), version=ontology.version, labels=dict(ontology.labels)
+    )
 
 
-def test_trafficking_comes_from_the_owl_axioms() -> None:
+def test_trafficking_comes_from_the_owl_axioms(ontology: Ontology) -> None:
     """Remove the OWL 2 RL axiom and the same facts no longer make a trafficking case: the
     classification is inferred by the reasoner from the ontology, not matched by hand."""
     name = "t01-adult-recruitment-deception-forced-labour.ttl"
-    crippled = Classifier(_without_axiom(default_ontology(), PAL.TraffickingCase))
+    crippled = Classifier(_without_axiom(ontology, PAL.TraffickingCase))
     [answer] = _answers(crippled, name)
     assert answer["trafficking"]["status"] == "insufficient"
     assert answer["trafficking"]["missing"] == []
 
 
-def test_smuggling_comes_from_the_owl_axioms() -> None:
-    crippled = Classifier(_without_axiom(default_ontology(), PAL.SmugglingCase))
+def test_smuggling_comes_from_the_owl_axioms(ontology: Ontology) -> None:
+    crippled = Classifier(_without_axiom(ontology, PAL.SmugglingCase))
     [answer] = _answers(crippled, "s01-illegal-entry-financial-benefit.ttl")
     assert answer["smuggling"]["status"] == "insufficient"
 
@@ -125,9 +133,11 @@ def test_assessment_as_rdf(classifier: Classifier) -> None:
     assert (tf, PAL.elementFound, PAL.Receipt) in rdf
     sf = rdf.value(node, PAL.smugglingFinding)
     assert {str(b) for b in rdf.objects(sf, PAL.basis)} == {
-        "SoM Protocol art. 3(a)", "SoM Protocol art. 6(1)(c)"}
+        "SoM Protocol art. 3(a)",
+        "SoM Protocol art. 6(1)(c)",
+    }
     # The RDF answer uses only terms the ontology defines.
-    defined = set(default_ontology().graph.subjects())
+    defined = set(classifier.ontology.graph.subjects())
     for p in set(rdf.predicates()):
         if str(p).startswith(str(PAL)):
             assert p in defined, p
@@ -145,12 +155,17 @@ def test_missing_elements_in_rdf(classifier: Classifier) -> None:
 
 def test_cases_in_one_file_do_not_influence_each_other(classifier: Classifier) -> None:
     """Classifying cases together gives the same answers as classifying each alone."""
-    names = ["t01-adult-recruitment-deception-forced-labour.ttl", "t05-adult-no-means.ttl",
-             "t02-child-no-means.ttl", "s03-no-benefit.ttl", "t07-adult-means-ruled-out.ttl"]
+    names = [
+        "t01-adult-recruitment-deception-forced-labour.ttl",
+        "t05-adult-no-means.ttl",
+        "t02-child-no-means.ttl",
+        "s03-no-benefit.ttl",
+        "t07-adult-means-ruled-out.ttl",
+    ]
     alone = [a for n in names for a in _answers(classifier, n)]
-    together = assessments_to_json(
-        r.assessment for r in classifier.classify(read_graph([CASES / n for n in names]))
-    )["cases"]
+    together = [
+        r.assessment.to_json() for r in classifier.classify(read_graph([CASES / n for n in names]))
+    ]
     assert sorted(together, key=lambda a: a["case"]) == sorted(alone, key=lambda a: a["case"])
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from rdflib import Graph, Literal
 
 from palermo.cli import main
-from palermo.namespaces import RDF, SH
+from palermo.rdf.namespaces import RDF, SH
 
 SHAPES_TESTS = Path(__file__).parent / "shapes"
 VALID = SHAPES_TESTS / "valid" / "child-trafficking-full.ttl"

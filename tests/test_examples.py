@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from palermo.classification import assessments_to_json, classify
-from palermo.parsing import read_graph
-from palermo.validation import validate
+from palermo.rdf.parsing import read_graph
+from palermo.validation.validator import validate
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 ANSWERS = json.loads((EXAMPLES / "answers.json").read_text())["examples"]
@@ -21,22 +20,22 @@ def test_every_example_has_an_answer() -> None:
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))
 @pytest.mark.parametrize("reasoner", ["fast", "owlrl"])
-def test_example_answer(name: str, reasoner: str) -> None:
+def test_example_answer(name: str, reasoner: str, classifier) -> None:
     graph = read_graph([EXAMPLES / name])
-    [answer] = assessments_to_json(c.assessment for c in classify(graph, reasoner))["cases"]
+    [answer] = [c.assessment.to_json() for c in classifier.classify(graph, reasoner)]
     assert answer.pop("explanation")
     assert answer == ANSWERS[name]
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))
-def test_examples_conform_to_the_shapes(name: str) -> None:
-    outcome = validate(read_graph([EXAMPLES / name]))
+def test_examples_conform_to_the_shapes(name: str, shapes) -> None:
+    outcome = validate(read_graph([EXAMPLES / name]), shapes=shapes)
     assert outcome.conforms, outcome.summary()
     assert not outcome.warnings, outcome.summary()
 
 
-def test_partner_dataset_has_the_problems_it_describes() -> None:
-    outcome = validate(read_graph([EXAMPLES / "partner" / "dataset.ttl"]))
+def test_partner_dataset_has_the_problems_it_describes(shapes) -> None:
+    outcome = validate(read_graph([EXAMPLES / "partner" / "dataset.ttl"]), shapes=shapes)
     assert not outcome.conforms
     assert len(outcome.violations) == 2
     assert len(outcome.warnings) == 1

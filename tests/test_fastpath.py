@@ -10,22 +10,16 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from palermo.classification import Classifier, assessments_to_json
-from palermo.fastpath import Unsupported, compile_rules
-from palermo.namespaces import PAL
-from palermo.parsing import read_graph
-from palermo.reasoning import default_ontology
-from palermo.synthetic import generate, generate_with_schema
+from palermo.classification.classifier import Classifier
+from palermo.rdf.namespaces import PAL
+from palermo.rdf.parsing import read_graph
+from palermo.reasoning.fastpath import Unsupported, compile_rules
+from support.synthetic import generate, generate_with_schema
 
 CASES = Path(__file__).parent / "cases"
 FIXTURES = sorted(json.loads((CASES / "manifest.json").read_text())["fixtures"])
 #: Generated cases compared in the normal run; the benchmark compares up to 10,000.
 SAMPLE = int(os.environ.get("PALERMO_AGREEMENT_SAMPLE", "2000"))
-
-
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier(default_ontology())
 
 
 def _graph(triples) -> Graph:
@@ -36,8 +30,8 @@ def _graph(triples) -> Graph:
 
 
 def _compare(reference, fast) -> None:
-    ref = assessments_to_json(r.assessment for r in reference)["cases"]
-    got = assessments_to_json(r.assessment for r in fast)["cases"]
+    ref = [r.assessment.to_json() for r in reference]
+    got = [r.assessment.to_json() for r in fast]
     assert [a["case"] for a in got] == [a["case"] for a in ref]
     for a, b in zip(ref, got, strict=True):
         assert b == a, a["case"]
@@ -113,9 +107,9 @@ def test_compile_refuses_unsupported_axioms() -> None:
         compile_rules(tbox)
 
 
-def test_compiled_rules_come_from_the_ontology() -> None:
+def test_compiled_rules_come_from_the_ontology(ontology) -> None:
     """The rules are generated from the closed ontology, not written by hand."""
-    rules = compile_rules(default_ontology().tbox)
+    rules = compile_rules(ontology.tbox)
     assert str(PAL.Means) in rules.supers(str(PAL.ThreatOfForce))
     assert str(PAL.Act) in rules.ranges[str(PAL.act)]
     intersections = {i for m in rules.intersections_by_member.values() for i, _ in m}
@@ -124,7 +118,7 @@ def test_compiled_rules_come_from_the_ontology() -> None:
     assert wanted <= targets
     # A new axiom in the schema is a new rule.
     extra = Graph()
-    extra += default_ontology().tbox
+    extra += ontology.tbox
     blackmail = URIRef("https://example.org/Blackmail")
     extra.add((blackmail, RDFS.subClassOf, PAL.Coercion))
     assert str(PAL.Means) in compile_rules(extra).supers(str(blackmail))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from palermo.queries import (
+from palermo.sparql.named import (
     Parameter,
     QueryParameterError,
     load_named_queries,

@@ -25,9 +25,11 @@ from conftest import (
     OxigraphServer,
     oxigraph_binary_missing,
 )
-from palermo import synthetic
-from palermo.remote_store import Endpoints, RemoteStore
-from palermo.store import METADATA_GRAPH, OxigraphStore, to_triples
+from palermo.rdf.terms import to_triples
+from palermo.store.metadata import METADATA_GRAPH
+from palermo.store.oxigraph import OxigraphStore
+from palermo.store.remote import Endpoints, RemoteStore
+from support import synthetic
 
 pytestmark = pytest.mark.skipif(
     oxigraph_binary_missing() is not None, reason=str(oxigraph_binary_missing())
@@ -314,7 +316,7 @@ def test_two_workers_on_one_store_give_the_same_answers(tmp_path):
 
 
 def test_classification_over_processes_gives_the_same_writes(tmp_path):
-    from palermo.parallel_load import classify_files
+    from palermo.loading.parallel import classify_files
 
     graph = Graph()
     for triple in synthetic.generate(240, seed=5):

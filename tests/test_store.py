@@ -6,17 +6,11 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from palermo import store as store_module
-from palermo.store import (
-    METADATA_GRAPH,
-    CaseGraphWrite,
-    Conflict,
-    OxigraphStore,
-    case_graph_iri,
-    case_key,
-    to_triples,
-    writes_for_cases,
-)
+from palermo.rdf.terms import to_triples
+from palermo.store import metadata as store_metadata
+from palermo.store.interface import CaseGraphWrite, writes_for_cases
+from palermo.store.metadata import METADATA_GRAPH, Conflict, case_graph_iri, case_key
+from palermo.store.oxigraph import OxigraphStore
 
 A = ox.NamedNode("http://example.org/a")
 P = ox.NamedNode("http://example.org/p")
@@ -54,15 +48,15 @@ def test_a_failed_load_writes_nothing(monkeypatch):
     store = OxigraphStore()
     store.write_case_graphs([_write("k0")], dataset="private")
     before = set(store)
-    real = store_module._insert_block
+    real = store_metadata.statements
     calls = []
 
-    def broken(graph, triples):
-        calls.append(graph)
-        text = real(graph, triples)
+    def broken(triples):
+        calls.append(triples)
+        text = real(triples)
         return text + " this is not SPARQL " if len(calls) == 3 else text
 
-    monkeypatch.setattr(store_module, "_insert_block", broken)
+    monkeypatch.setattr(store_metadata, "statements", broken)
     with pytest.raises(SyntaxError):
         store.write_case_graphs([_write("k0", 5), _write("k1"), _write("k2")], dataset="private")
     assert set(store) == before

@@ -1,4 +1,4 @@
-"""SHACL validation (palermo.validation) against the shape fixtures in tests/shapes/.
+"""SHACL validation (palermo.validation.pyshacl_engine) against the shape fixtures in tests/shapes/.
 
 The fixtures are data: tests/shapes/valid/*.ttl and tests/shapes/invalid/*.ttl, with the expected
 verdict and results in tests/shapes/manifest.json, run by one parametrized test.
@@ -18,9 +18,10 @@ from rdflib.compare import isomorphic
 from rdflib.term import Node
 
 from palermo import resources
-from palermo.namespaces import OWL, PAL, PALSH, RDF, SH
-from palermo.parsing import read_graph
-from palermo.validation import Shapes, default_shapes, load_shapes, validate
+from palermo.rdf.namespaces import OWL, PAL, PALSH, RDF, SH
+from palermo.rdf.parsing import read_graph
+from palermo.validation.shapes import Shapes, load_shapes
+from palermo.validation.validator import validate
 
 SHAPES_TESTS = Path(__file__).parent / "shapes"
 MANIFEST = json.loads((SHAPES_TESTS / "manifest.json").read_text(encoding="utf-8"))
@@ -55,9 +56,9 @@ def test_every_fixture_file_is_in_the_manifest() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
-def test_shape_fixture(name: str) -> None:
+def test_shape_fixture(name: str, shapes) -> None:
     entry = FIXTURES[name]
-    outcome = validate(read_graph([SHAPES_TESTS / name]))
+    outcome = validate(read_graph([SHAPES_TESTS / name]), shapes=shapes)
 
     assert outcome.conforms is entry["conforms"], outcome.summary()
     actual = {
@@ -85,8 +86,8 @@ def test_shape_fixture(name: str) -> None:
         assert r.message, f"result without a message: {r}"
 
 
-def test_untyped_element_names_focus_node_value_and_message() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "invalid/element-untyped.ttl"]))
+def test_untyped_element_names_focus_node_value_and_message(shapes) -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/element-untyped.ttl"]), shapes=shapes)
     (result,) = outcome.violations
     assert result.focus_node == URIRef("https://example.org/case-i05")
     assert result.value == URIRef("https://example.org/act-i05")
@@ -98,16 +99,18 @@ def test_untyped_element_names_focus_node_value_and_message() -> None:
     assert "<https://example.org/act-i05>" in summary
 
 
-def test_negative_age_reports_person_and_value() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-negative.ttl"]))
+def test_negative_age_reports_person_and_value(shapes) -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-negative.ttl"]), shapes=shapes)
     (result,) = outcome.violations
     assert result.focus_node == URIRef("https://example.org/person-i01")
     assert result.value == Literal(-1)
     assert "whole number of years" in result.message
 
 
-def test_contradiction_message_names_both_sides() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "valid/present-and-ruled-out.ttl"]))
+def test_contradiction_message_names_both_sides(shapes) -> None:
+    outcome = validate(
+        read_graph([SHAPES_TESTS / "valid/present-and-ruled-out.ttl"]), shapes=shapes
+    )
     assert outcome.conforms
     messages = {r.message for r in outcome.warnings}
     assert any("pal:act" in m and "pal:ActElement" in m for m in messages), messages
@@ -115,8 +118,8 @@ def test_contradiction_message_names_both_sides() -> None:
     assert all(r.source_constraint == PALSH.PresentAndRuledOutCheck for r in outcome.warnings)
 
 
-def test_privacy_warnings_do_not_repeat_the_personal_data() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]))
+def test_privacy_warnings_do_not_repeat_the_personal_data(shapes) -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]), shapes=shapes)
     assert outcome.conforms
     assert outcome.counts == {"Violation": 0, "Warning": 6, "Info": 0}
     text = outcome.summary() + outcome.to_json() + outcome.to_turtle()
@@ -124,29 +127,31 @@ def test_privacy_warnings_do_not_repeat_the_personal_data() -> None:
         assert personal not in text
 
 
-def test_validation_does_not_change_the_data_graph() -> None:
+def test_validation_does_not_change_the_data_graph(shapes) -> None:
     data = read_graph([SHAPES_TESTS / "valid/case-supplied-subclass.ttl"])
     before = Graph()
     before += data
-    validate(data)
+    validate(data, shapes=shapes)
     assert isomorphic(data, before)
 
 
-def test_blank_node_focus_nodes_keep_their_identity() -> None:
+def test_blank_node_focus_nodes_keep_their_identity(shapes) -> None:
     data = Graph()
     case, act = BNode(), BNode()
     data.add((case, RDF.type, PAL.Case))
     data.add((case, PAL.affectedPerson, BNode()))
     data.add((case, PAL.act, act))
-    outcome = validate(data)
+    outcome = validate(data, shapes=shapes)
     class_results = [r for r in outcome.violations if r.path == PAL.act]
     assert [(r.focus_node, r.value) for r in class_results] == [(case, act)]
     # A blank-node case is fine for classification, but a partner dataset should name it.
     assert [r.source_shape for r in outcome.warnings] == [PALSH.PartnerCaseShape]
 
 
-def test_json_and_counts() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "invalid/privacy-and-violation.ttl"]))
+def test_json_and_counts(shapes) -> None:
+    outcome = validate(
+        read_graph([SHAPES_TESTS / "invalid/privacy-and-violation.ttl"]), shapes=shapes
+    )
     data = json.loads(outcome.to_json())
     assert data["conforms"] is False
     assert data["counts"] == {"Violation": 1, "Warning": 2, "Info": 0}
@@ -160,16 +165,16 @@ def test_json_and_counts() -> None:
     assert first["sourceConstraintComponent"] == "MinInclusiveConstraintComponent"
 
 
-def test_report_graph_is_a_shacl_validation_report() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-130.ttl"]))
+def test_report_graph_is_a_shacl_validation_report(shapes) -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "invalid/age-130.ttl"]), shapes=shapes)
     reports = list(outcome.report.subjects(RDF.type, SH.ValidationReport))
     assert len(reports) == 1
     assert outcome.report.value(reports[0], SH.conforms) == Literal(False)
     assert len(list(outcome.report.objects(reports[0], SH.result))) == 1
 
 
-def test_summary_groups_by_shape_then_focus_node() -> None:
-    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]))
+def test_summary_groups_by_shape_then_focus_node(shapes) -> None:
+    outcome = validate(read_graph([SHAPES_TESTS / "valid/privacy-warnings.ttl"]), shapes=shapes)
     lines = outcome.summary().splitlines()
     assert lines[0] == "Validation: conforms (0 violations, 6 warnings, 0 infos)."
     assert lines.count("palsh:PersonPrivacyShape") == 1
@@ -177,15 +182,19 @@ def test_summary_groups_by_shape_then_focus_node() -> None:
     assert lines.count("  <https://example.org/person-v05>") == 1
 
 
-def test_an_empty_graph_conforms() -> None:
-    outcome = validate(Graph())
+def test_an_empty_graph_conforms(shapes) -> None:
+    outcome = validate(Graph(), shapes=shapes)
     assert outcome.conforms
     assert outcome.results == ()
 
 
-def test_default_shapes_are_loaded_once() -> None:
-    assert default_shapes() is default_shapes()
-    assert set(default_shapes().files) == {p.name for p in resources.shapes_files()}
+def test_the_app_loads_the_shapes_once(app, shapes) -> None:
+    """The app factory builds the shapes once and every request uses them."""
+    palermo = app.extensions["palermo"]
+    assert palermo.shapes is app.extensions["palermo"].shapes
+    assert set(palermo.shapes.files) == {p.name for p in resources.shapes_files()}
+    assert set(shapes.files) == {p.name for p in resources.shapes_files()}
+    assert palermo.contract.files == ("case-graph.ttl",)
 
 
 def test_shapes_can_be_chosen() -> None:
@@ -245,7 +254,7 @@ def test_every_shape_is_named_targeted_and_has_severity_and_message(path: Path) 
 
 # ---------------------------------------------------------------------------------------------
 # The W3C SHACL test suite (core and SPARQL), run the way Palermo calls pySHACL: no inference,
-# warnings allowed, SPARQL queries prepared once (palermo.validation._ValidationGraph).
+# warnings allowed, SPARQL queries prepared once (pyshacl_engine._ValidationGraph).
 
 SHACL_TESTS = (
     Path(__file__).resolve().parents[2]
@@ -315,7 +324,7 @@ def _graph_at(iri: Node, test_file: Path, own: Graph) -> Graph:
 )
 @pytest.mark.parametrize("test_file", _w3c_params())
 def test_w3c_shacl_conformance(test_file: Path) -> None:
-    """pySHACL, called as palermo.validation calls it, agrees with the expected reports.
+    """pySHACL, called as pyshacl_engine calls it, agrees with the expected reports.
 
     'Conforms' is Palermo's: no sh:Violation (warnings allowed), so the expected verdict is read
     from the severities of the expected results.

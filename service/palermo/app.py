@@ -10,13 +10,17 @@ from flask import Flask, Response, request
 
 from palermo import resources
 from palermo.api import classify, data, errors, health, ontology, queries, sparql, web
-from palermo.api.auth import Tokens
 from palermo.api.context import Palermo
 from palermo.api.limits import ChunkedBodyLimit
+from palermo.classification.classifier import Classifier
 from palermo.config import load_config
-from palermo.loading import load_files, load_service_graphs
-from palermo.queries import QueryRunner, load_named_queries
-from palermo.store import open_store
+from palermo.loading.casegraphs import load_files, load_service_graphs
+from palermo.reasoning.ontology import load_ontology
+from palermo.sparql.named import load_named_queries
+from palermo.sparql.runner import QueryRunner
+from palermo.store.access import TokenTable
+from palermo.store.backends import open_store
+from palermo.validation.shapes import contract_shape_files, load_shapes
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +42,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, limit)  # type: ignore[method-assign]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    tokens = Tokens(str(settings.get("TOKENS", "")))
-    # Build the classifier (it prepares rdflib SPARQL queries) before waitress threads can race
-    # to build it: rdflib's parser is not thread-safe (found by benchmarks/load_test.py).
-    from palermo.classification import default_classifier
-
-    default_classifier()
+    tokens = TokenTable(str(settings["TOKENS"]))
+    # The long-lived objects, built once. The classifier prepares rdflib SPARQL queries before
+    # waitress threads can race to: rdflib's parser is not thread-safe (benchmarks/load_test.py).
+    owl = load_ontology()
+    classifier = Classifier(owl, case_base=str(settings["CASE_BASE"]))
+    shapes = load_shapes(ontology=owl.graph)
+    contract = load_shapes(contract_shape_files(), ontology=owl.graph)
     store = open_store(settings)
     load_service_graphs(store)
-    if settings.get("LOAD_EXAMPLES"):
+    if settings["LOAD_EXAMPLES"]:
         files = resources.example_files()
         if files:
             load_files(
@@ -54,15 +59,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 files,
                 dataset=EXAMPLES_DATASET,
                 public=True,
-                reasoner=str(settings.get("REASONER", "fast")),
+                classifier=classifier,
+                reasoner=settings["REASONER"],
             )
     runner = QueryRunner(
         timeout=float(settings["QUERY_TIMEOUT"]),
         max_rows=int(settings["MAX_RESULT_ROWS"]),
-        workers=int(settings.get("QUERY_WORKERS", 4)),
+        workers=int(settings["QUERY_WORKERS"]),
     )
     app.extensions["palermo"] = Palermo(
-        config=settings, store=store, runner=runner, queries=load_named_queries(), tokens=tokens
+        config=settings,
+        store=store,
+        runner=runner,
+        queries=load_named_queries(),
+        tokens=tokens,
+        classifier=classifier,
+        shapes=shapes,
+        contract=contract,
     )
 
     for module in (sparql, data, classify, queries, ontology, health, web):

@@ -43,23 +43,32 @@ def main(verbose: int) -> None:
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "turtle"]), default="json", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "turtle"]),
+    default="json",
+    show_default=True,
     help="JSON as DESIGN.md shows it, or the pal:Assessment graph in Turtle.",
 )
 @click.option(
-    "--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast", show_default=True,
+    "--reasoner",
+    type=click.Choice(["fast", "owlrl"]),
+    default="fast",
+    show_default=True,
     help="The fast path, or owlrl (the reference OWL 2 RL reasoner).",
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def classify(fmt: str, reasoner: str, files: tuple[Path, ...]) -> None:
     """Assess every pal:Case in FILES (TIP Protocol art. 3, SoM Protocol art. 3 and 6)."""
-    from palermo.classification import assessments_to_json, assessments_to_rdf, classify
-    from palermo.parsing import read_graph
+    from palermo.classification.results import assessments_to_json, assessments_to_rdf
+    from palermo.rdf.parsing import read_graph
 
     graph = read_graph(files)
-    assessments = [c.assessment for c in classify(graph, reasoner=reasoner)]
+    classifier = _classifier()
+    assessments = [c.assessment for c in classifier.classify(graph, reasoner)]
     if fmt == "json":
-        click.echo(json.dumps(assessments_to_json(assessments), indent=2, ensure_ascii=False))
+        answer = assessments_to_json(assessments, classifier.ontology.version)
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
         click.echo(assessments_to_rdf(assessments).serialize(format="turtle"))
 
@@ -80,10 +89,11 @@ def validate_command(fmt: str, files: tuple[Path, ...]) -> None:
     The files are read into one graph. Exit 0 when it conforms (warnings are printed but
     allowed), 1 when there are violations, 2 when a file cannot be read.
     """
-    from palermo.parsing import read_graph
-    from palermo.validation import validate
+    from palermo.rdf.parsing import read_graph
+    from palermo.validation.shapes import load_shapes
+    from palermo.validation.validator import validate
 
-    outcome = validate(read_graph(files))
+    outcome = validate(read_graph(files), shapes=load_shapes())
     if fmt == "json":
         click.echo(outcome.to_json())
     elif fmt == "turtle":
@@ -108,6 +118,16 @@ def _service_config(data_dir: Path | None = None, memory: bool = False) -> dict:
         overrides["DATA_DIR"] = str(data_dir)
         overrides["MEMORY"] = False
     return load_config(overrides)
+
+
+def _classifier(config: dict | None = None):
+    """The classifier of one command, over the packaged ontology."""
+    from palermo.classification.classifier import Classifier
+    from palermo.config import load_config
+    from palermo.reasoning.ontology import load_ontology
+
+    config = config or load_config()
+    return Classifier(load_ontology(), case_base=str(config["CASE_BASE"]))
 
 
 @main.command("serve")
@@ -173,46 +193,27 @@ def load_command(
     """
     from tqdm import tqdm
 
-    from palermo.loading import load_service_graphs
-    from palermo.parallel_load import LoadIncomplete, classify_files, write_all
-    from palermo.store import open_store
+    from palermo.loading.casegraphs import load_service_graphs
+    from palermo.loading.load import load
+    from palermo.loading.parallel import LoadIncomplete
+    from palermo.store.backends import open_store
 
     config = _service_config()
-    chosen = reasoner or str(config["REASONER"])
-    name = dataset or ("public" if public else "private")
-    if workers == 1 and chosen == "fast" and not config.get("STORE_URL"):
-        # The embedded store: the bulk path (palermo.bulk). Every file is read and classified
-        # before anything is written; each case is stored whole or not at all.
-        from palermo.bulk import load_bulk
-
-        store = open_store(config)
-        try:
-            load_service_graphs(store)
-            with tqdm(unit="case", file=sys.stderr, desc="store",
-                      disable=not sys.stderr.isatty()) as bar:
-                summary = load_bulk(store, list(files), dataset=name, public=public,
-                                    progress=bar.update)
-        finally:
-            store.close()
-        click.echo(f"palermo: loaded {summary.cases} case(s) from {len(files)} file(s)", err=True)
-        return
-    with tqdm(unit="case", file=sys.stderr, desc="classify", disable=len(files) < 2) as bar:
-        writes = classify_files(list(files), reasoner=chosen, workers=workers, progress=bar.update)
+    classifier = _classifier(config)
     store = open_store(config)
     try:
         load_service_graphs(store)
         with tqdm(
-            total=len(writes),
-            unit="case",
-            file=sys.stderr,
-            desc="store",
-            disable=len(writes) < 1000,
+            unit="case", file=sys.stderr, desc="load", disable=not sys.stderr.isatty()
         ) as bar:
-            count = write_all(
+            summary = load(
                 store,
-                writes,
-                dataset=name,
+                files=list(files),
+                dataset=dataset or ("public" if public else "private"),
                 public=public,
+                classifier=classifier,
+                reasoner=reasoner or config["REASONER"],
+                workers=workers,
                 batch_size=batch_size,
                 progress=bar.update,
             )
@@ -222,7 +223,7 @@ def load_command(
         raise
     finally:
         store.close()
-    click.echo(f"palermo: loaded {count} case(s) from {len(files)} file(s)", err=True)
+    click.echo(f"palermo: loaded {summary.cases} case(s) from {len(files)} file(s)", err=True)
 
 
 @main.command("query")
@@ -237,8 +238,9 @@ def query_command(query: str | None, name: str | None, params: tuple[str, ...], 
     import pyoxigraph as ox
 
     from palermo.errors import InputError
-    from palermo.queries import QueryRunner, get_named_query, load_named_queries
-    from palermo.store import open_store
+    from palermo.sparql.named import get_named_query, load_named_queries
+    from palermo.sparql.runner import QueryRunner
+    from palermo.store.backends import open_store
 
     if (query is None) == (name is None):
         raise click.UsageError("give a QUERY or --name NAME")
@@ -281,7 +283,7 @@ def query_command(query: str | None, name: str | None, params: tuple[str, ...], 
 
 
 # ------------------------------------------------------------------------------------------------
-# palermo import (issue 5): CSV datasets to case graphs, through a mapping file (palermo.importers).
+# palermo import: CSV datasets to case graphs, through a mapping file (palermo.loading.importers).
 
 
 @main.group("import")
@@ -297,17 +299,36 @@ def import_group() -> None:
 def _import_options(command):
     options = [
         click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path)),
-        click.option("-o", "--output", type=click.Path(path_type=Path),
-                     help="Write the case graphs as N-Triples to this file ('-' for stdout)."),
-        click.option("--load", is_flag=True,
-                     help="Load the cases into the store (PALERMO_DATA_DIR), classified."),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            help="Write the case graphs as N-Triples to this file ('-' for stdout).",
+        ),
+        click.option(
+            "--load",
+            is_flag=True,
+            help="Load the cases into the store (PALERMO_DATA_DIR), classified.",
+        ),
         click.option("--public", is_flag=True, help="With --load: mark the dataset public."),
-        click.option("--dataset", default=None,
-                     help="With --load: dataset name (default: 'public' or 'private')."),
-        click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
-                     show_default=True, help="With --load: the classifier's reasoning path."),
-        click.option("--mapping", "mapping_file", type=click.Path(path_type=Path),
-                     help="A mapping file to use instead of the shipped one."),
+        click.option(
+            "--dataset",
+            default=None,
+            help="With --load: dataset name (default: 'public' or 'private').",
+        ),
+        click.option(
+            "--reasoner",
+            type=click.Choice(["fast", "owlrl"]),
+            default="fast",
+            show_default=True,
+            help="With --load: the classifier's reasoning path.",
+        ),
+        click.option(
+            "--mapping",
+            "mapping_file",
+            type=click.Path(path_type=Path),
+            help="A mapping file to use instead of the shipped one.",
+        ),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -333,8 +354,9 @@ def import_htcds(**options) -> None:
 def _count_lines(path: Path) -> int | None:
     try:
         with path.open("rb") as f:
-            return max(sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1,
-                       0)
+            return max(
+                sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1, 0
+            )
     except OSError:
         return None
 
@@ -355,7 +377,7 @@ def _run_import(
 
     from tqdm import tqdm
 
-    from palermo.importers import CsvSource, Rejection, load_mapping, to_ntriples
+    from palermo.loading.importers import CsvSource, Rejection, load_mapping, to_ntriples
 
     started = time.perf_counter()
     config = _service_config()
@@ -374,8 +396,9 @@ def _run_import(
             else:
                 part = output.with_name(output.name + ".part")
                 sink = part.open("w", encoding="utf-8")
-        with tqdm(total=_count_lines(csv_file), unit="row", file=sys.stderr, disable=quiet,
-                  desc="read") as bar:
+        with tqdm(
+            total=_count_lines(csv_file), unit="row", file=sys.stderr, disable=quiet, desc="read"
+        ) as bar:
             for item in source:
                 bar.update(1)
                 if isinstance(item, Rejection):
@@ -396,36 +419,40 @@ def _run_import(
             part.unlink(missing_ok=True)
     summary = source.summary
     if summary.ignored_columns:
-        click.echo(f"palermo: {csv_file.name}: columns not in the {mapping.name} mapping, "
-                   f"ignored: {', '.join(summary.ignored_columns)}", err=True)
+        click.echo(
+            f"palermo: {csv_file.name}: columns not in the {mapping.name} mapping, "
+            f"ignored: {', '.join(summary.ignored_columns)}",
+            err=True,
+        )
     click.echo(f"palermo: {summary}", err=True)
     if not load:
         return
-    from palermo.loading import load_cases, load_service_graphs
-    from palermo.store import open_store
+    from palermo.loading.casegraphs import load_service_graphs
+    from palermo.loading.load import load as load_cases
+    from palermo.store.backends import open_store
 
+    classifier = _classifier(config)
     store = open_store(config)
     try:
         load_service_graphs(store)
-        with tqdm(total=len(cases), unit="case", file=sys.stderr, disable=quiet,
-                  desc="classify and store") as bar:
-            name = dataset or ("public" if public else "private")
-            if reasoner == "fast" and hasattr(store, "bulk_write_cases"):
-                # The embedded store: the bulk path (palermo.bulk), each case whole or absent.
-                from palermo.bulk import store_triples
-                from palermo.terms import triples_from_rdflib
-
-                plain = triples_from_rdflib(t for case in cases for t in case)
-                labels = store_triples(
-                    store, plain, dataset=name, public=public, progress=bar.update
-                ).labels
-            else:
-                labels = load_cases(
-                    store, cases, dataset=name, public=public, reasoner=reasoner,
-                    progress=bar.update,
-                )
+        with tqdm(
+            total=len(cases), unit="case", file=sys.stderr, disable=quiet, desc="classify and store"
+        ) as bar:
+            labels = load_cases(
+                store,
+                cases=cases,
+                dataset=dataset or ("public" if public else "private"),
+                public=public,
+                classifier=classifier,
+                reasoner=reasoner,
+                batch_size=2000,
+                progress=bar.update,
+            ).labels
     finally:
         store.close()
     counts = ", ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda x: -x[1]))
-    click.echo(f"palermo: loaded {len(cases)} case(s) in {time.perf_counter() - started:.1f} s; "
-               f"labels: {counts or 'none'}", err=True)
+    click.echo(
+        f"palermo: loaded {len(cases)} case(s) in {time.perf_counter() - started:.1f} s; "
+        f"labels: {counts or 'none'}",
+        err=True,
+    )

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from palermo.namespaces import CASE_BASE
+from palermo.rdf.namespaces import CASE_BASE
 
 DEFAULTS: dict[str, Any] = {
     # Where the embedded store keeps its files; None with MEMORY=True.
@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "STORE_USER": "",
     "STORE_PASSWORD": "",
     "STORE_TOKEN": "",
-    # How it offers the union of all graphs as default graph (palermo.remote_store).
+    # How it offers the union of all graphs as default graph (palermo.store.remote).
     "STORE_UNION": "union-default-graph",
     # Retries (exponential backoff) while it is briefly unavailable, then 503 store-unavailable.
     "STORE_RETRIES": 8,
@@ -39,9 +39,13 @@ DEFAULTS: dict[str, Any] = {
     # Reasoner used on load and classify: "fast" or "owlrl".
     "REASONER": "fast",
     "LOAD_EXAMPLES": False,
+    # Threads that evaluate SPARQL queries (each query has a deadline, QUERY_TIMEOUT).
+    "QUERY_WORKERS": 4,
+    # The dataset that case graphs written through SPARQL Update go to.
+    "API_DATASET": "private",
 }
 
-_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE", "STORE_RETRIES"}
+_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE", "STORE_RETRIES", "QUERY_WORKERS"}
 _FLOAT_KEYS = {"QUERY_TIMEOUT"}
 _BOOL_KEYS = {"MEMORY", "LOAD_EXAMPLES"}
 

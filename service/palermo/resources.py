@@ -53,13 +53,26 @@ def alignment_files() -> list[Path]:
 
 
 def jsonld_context_file() -> Path:
-    """The JSON-LD context for case graphs (``contexts/palermo.jsonld``)."""
-    return data_root() / "contexts" / "palermo.jsonld"
+    """The JSON-LD context for case graphs (``contexts/palermo.rdf.jsonld``)."""
+    return data_root() / "contexts" / "palermo.rdf.jsonld"
+
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def template_dir() -> Path:
     """The Jinja templates of the generated documentation (shipped inside the package)."""
-    return Path(__file__).resolve().parent / "templates" / "documentation"
+    return _PACKAGE / "publishing" / "templates"
+
+
+def web_dir() -> Path:
+    """The web page's templates and static files (``web/templates``, ``web/static``)."""
+    return _PACKAGE / "web"
+
+
+def mappings_dir() -> Path:
+    """The importers' shipped mapping files (``loading/importers/mappings/*.toml``)."""
+    return _PACKAGE / "loading" / "importers" / "mappings"
 
 
 def shapes_files() -> list[Path]:

@@ -41,7 +41,7 @@ TESTS = read_manifest(PROTOCOL_MANIFEST)
 def test_protocol(make_app, test):
     app = make_app()
     store = app.extensions["palermo"].store
-    from palermo.parsing import read_file
+    from palermo.rdf.parsing import read_file
 
     for path, graph in test.graph_data:
         store.replace_graph(

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from palermo.cli import main
-from palermo.store import OxigraphStore
+from palermo.store.oxigraph import OxigraphStore
 
 HERE = Path(__file__).parent
 
@@ -105,12 +105,15 @@ def test_load_then_named_queries_answer(tmp_path: Path) -> None:
     assert "labels: insufficient 3, trafficking 2" in result.stderr
     by_label = {r["caseLabel"]: int(r["cases"]) for r in query("count-cases-by-label", data)}
     assert by_label == {"insufficient": 3, "trafficking": 2}
-    purposes = {r["exploitation"].rsplit("#")[-1]: int(r["cases"])
-                for r in query("count-cases-by-exploitation", data)}
+    purposes = {
+        r["exploitation"].rsplit("#")[-1]: int(r["cases"])
+        for r in query("count-cases-by-exploitation", data)
+    }
     assert purposes["ForcedLabour"] == 2 and purposes["SexualExploitation"] == 2
     regions = query("count-cases-by-region", data, "region=Asia")
     assert [(r["originRegion"], r["exploitationRegion"], r["cases"]) for r in regions] == [
-        ("Asia", "Europe", "1")]
+        ("Asia", "Europe", "1")
+    ]
     store = OxigraphStore(data)
     try:
         [dataset] = [d for d in store.datasets() if d.name == "private"]
@@ -126,8 +129,16 @@ def test_load_then_named_queries_answer(tmp_path: Path) -> None:
 
 def test_load_public_and_conflict(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    result = run("import", "htcds", HERE / "htcds-small.csv", "--load", "--public",
-                 "--dataset", "partner", data_dir=data)
+    result = run(
+        "import",
+        "htcds",
+        HERE / "htcds-small.csv",
+        "--load",
+        "--public",
+        "--dataset",
+        "partner",
+        data_dir=data,
+    )
     assert result.exit_code == 0, result.output
     store = OxigraphStore(data)
     try:
@@ -135,17 +146,18 @@ def test_load_public_and_conflict(tmp_path: Path) -> None:
         assert dataset.public
     finally:
         store.close()
-    clash = run("import", "htcds", HERE / "htcds-small.csv", "--load", "--dataset", "partner",
-                data_dir=data)
+    clash = run(
+        "import", "htcds", HERE / "htcds-small.csv", "--load", "--dataset", "partner", data_dir=data
+    )
     assert clash.exit_code == 2
     assert "dataset 'partner' is public" in clash.stderr
 
 
 @pytest.mark.parametrize("kind", ["ctdc", "htcds"])
 def test_a_changed_mapping_file_is_used(tmp_path: Path, kind: str) -> None:
-    from palermo.importers.mapping import MAPPINGS_DIR
+    from palermo.resources import mappings_dir
 
-    text = (MAPPINGS_DIR / f"{kind}.toml").read_text(encoding="utf-8")
+    text = (mappings_dir() / f"{kind}.toml").read_text(encoding="utf-8")
     changed = tmp_path / f"{kind}-mine.toml"
     changed.write_text(text.replace('"pal:ForcedLabour"', '"pal:Servitude"'), encoding="utf-8")
     out = tmp_path / "out.nt"

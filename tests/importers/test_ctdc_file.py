@@ -14,8 +14,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from palermo.importers import CsvSource, MappedCase, load_mapping
-from palermo.namespaces import PAL
+from palermo.loading.importers import CsvSource, MappedCase, load_mapping
+from palermo.rdf.namespaces import PAL
 
 CTDC = Path(__file__).parents[2].parent / "shared" / "data" / "ctdc"
 CSV_FILE = CTDC / "CTDC_VPsynthetic_condensed.csv"
@@ -35,7 +35,10 @@ def imported() -> tuple[list[MappedCase], CsvSource]:
 def test_every_record_is_read_and_imported(imported) -> None:
     items, source = imported
     assert (source.summary.read, source.summary.imported, source.summary.rejected) == (
-        21195, 21195, 0)
+        21195,
+        21195,
+        0,
+    )
     assert source.summary.ignored_columns == ()
     assert len({i.case for i in items}) == 21195
 
@@ -45,10 +48,17 @@ def test_element_counts_match_the_data_dictionary(imported) -> None:
     counts: Counter = Counter()
     for item in items:
         for _, p, o in item.triples:
-            if p == RDF.type and o in {PAL.Recruitment, PAL.Transfer, PAL.Coercion,
-                                       PAL.ForcedLabour, PAL.SexualExploitation,
-                                       PAL.FinancialBenefit, PAL.Child, PAL.Adult,
-                                       PAL.Exploiter}:
+            if p == RDF.type and o in {
+                PAL.Recruitment,
+                PAL.Transfer,
+                PAL.Coercion,
+                PAL.ForcedLabour,
+                PAL.SexualExploitation,
+                PAL.FinancialBenefit,
+                PAL.Child,
+                PAL.Adult,
+                PAL.Exploiter,
+            }:
                 counts[str(o).rsplit("#")[-1]] += 1
     assert counts == {
         "Recruitment": 11865,  # IP_RecruiterBroker = 1
@@ -77,9 +87,7 @@ def expected_labels() -> Counter:
 
 
 @pytest.mark.slow
-def test_label_counts_add_up(imported) -> None:
-    from palermo.classification import classify
-
+def test_label_counts_add_up(imported, classifier) -> None:
     items, _ = imported
     labels: Counter = Counter()
     for start in range(0, len(items), 2000):
@@ -87,6 +95,6 @@ def test_label_counts_add_up(imported) -> None:
         for item in items[start : start + 2000]:
             for triple in item.triples:
                 graph.add(triple)
-        labels.update(c.assessment.label for c in classify(graph, reasoner="fast"))
+        labels.update(c.assessment.label for c in classifier.classify(graph, "fast"))
     assert sum(labels.values()) == 21195
     assert labels == expected_labels()

@@ -12,9 +12,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from palermo.errors import InputError
-from palermo.importers import CsvSource, MappedCase, Rejection, load_mapping
-from palermo.importers.mapping import SCHEMA, parse_mapping
-from palermo.namespaces import COUNTRY, PAL
+from palermo.loading.importers import CsvSource, MappedCase, Rejection, load_mapping
+from palermo.loading.importers.mapping import parse_mapping
+from palermo.rdf.namespaces import COUNTRY, PAL, SCHEMA
 
 HERE = Path(__file__).parent
 BASE = "https://example.org/case/"
@@ -87,7 +87,9 @@ def test_ctdc_kept_data(ctdc: list[MappedCase]) -> None:
     g2 = graph_of(second)
     perp2 = g2.value(second.case, PAL.perpetrator)
     assert set(g2.objects(perp2, URIRef(SDO + "gender"))) == {
-        URIRef(SDO + "Female"), URIRef(SDO + "Male")}  # "Female;Male"
+        URIRef(SDO + "Female"),
+        URIRef(SDO + "Male"),
+    }  # "Female;Male"
     assert g2.value(perp2, PAL.relationshipToPerson) == PAL.FamilyOrIntimatePartner
     g4 = graph_of(fourth)
     perp4 = g4.value(fourth.case, PAL.perpetrator)
@@ -215,12 +217,10 @@ def test_htcds_duplicate_id_is_rejected() -> None:
 # -- The mapping files ----------------------------------------------------------------------------
 
 
-def test_htcds_mapping_mirrors_the_indicator_schemes() -> None:
+def test_htcds_mapping_mirrors_the_indicator_schemes(ontology) -> None:
     """Each method of control gives the Means classes, and each type of exploitation the
     Exploitation classes, that ontology/indicators.ttl says its HTCDS concept evidences."""
-    from palermo.classification import default_classifier
-
-    onto = default_classifier().ontology.graph
+    onto = ontology.graph
     query = """
         PREFIX pal: <https://w3id.org/palermo/ontology#>
         PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -237,8 +237,11 @@ def test_htcds_mapping_mirrors_the_indicator_schemes() -> None:
         if cls is not None:
             expected[str(notation)].add(cls)
     mapping = load_mapping("htcds")
-    mapped = {r.column: set(r.values["1"]) for r in mapping.rules
-              if r.element and r.column in expected and r.values}
+    mapped = {
+        r.column: set(r.values["1"])
+        for r in mapping.rules
+        if r.element and r.column in expected and r.values
+    }
     assert mapped == expected
 
 
@@ -250,8 +253,10 @@ def test_htcds_mapping_mirrors_the_indicator_schemes() -> None:
         ({"column": "x", "property": "foo:bar", "values": {"1": "pal:A"}}, "known prefix"),
         ({"column": "x", "element": "pal:perpetrator", "values": {"1": "pal:A"}}, "element must"),
         ({"column": "x", "property": "pal:p", "literal": "date"}, "literal must"),
-        ({"column": "x", "subject": "victim", "property": "pal:p", "literal": "string"},
-         "subject must"),
+        (
+            {"column": "x", "subject": "victim", "property": "pal:p", "literal": "string"},
+            "subject must",
+        ),
         ({"column": "x", "property": "pal:p", "iri": "http://x/"}, "{value}"),
     ],
 )

@@ -96,7 +96,7 @@ def _check_page(browser, url: str, name: str) -> dict:
 
 
 def test_ontology_documentation(browser, server):
-    from palermo.publication import Publication
+    from palermo.publishing.publication import Publication
 
     facts = _check_page(browser, server + "/ontology", "ontology")
     ids = set(facts["ids"])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib.compare import isomorphic
 
-from palermo.jsonld import CONTEXT_IRI, compact, palermo_context
-from palermo.parsing import parse_quads, read_graph, syntax_for_media_type, to_graph
+from palermo.rdf.jsonld import CONTEXT_IRI, compact, palermo_context
+from palermo.rdf.parsing import parse_quads, read_graph, syntax_for_media_type, to_graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TURTLE = sorted(EXAMPLES.glob("*.ttl"))

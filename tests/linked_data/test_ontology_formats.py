@@ -13,7 +13,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, XSD
 
 from palermo import resources
-from palermo.parsing import to_graph
+from palermo.rdf.parsing import to_graph
 
 PAL = "https://w3id.org/palermo/ontology#"
 FORMATS = {
@@ -107,7 +107,7 @@ def test_module_and_version_iris(ld_client):
 
 
 def test_module_names_do_not_shadow_terms(ld_client):
-    from palermo.publication import Publication
+    from palermo.publishing.publication import Publication
 
     pub = Publication.load()
     assert not set(pub.module_names("ontology")) & set(pub.terms())
@@ -179,7 +179,7 @@ def test_umbrella_header_has_what_lov_asks_for(ld_client):
 
 
 def test_html_has_an_anchor_for_every_term(ld_client):
-    from palermo.publication import Publication
+    from palermo.publishing.publication import Publication
 
     html = ld_client.get("/ontology", headers={"Accept": "text/html"}).data.decode()
     for name in Publication.load().terms():

@@ -9,7 +9,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from conftest import CASE_CHILD
-from palermo.parsing import to_graph
+from palermo.rdf.parsing import to_graph
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -20,7 +20,7 @@ PRIVATE = URIRef("https://w3id.org/palermo/dataset/secret")
 @pytest.fixture
 def ld_app(make_app):
     """The examples (public) and one case in a private dataset named ``secret``."""
-    from palermo.loading import split_cases
+    from palermo.loading.casegraphs import split_cases
 
     app = make_app(LOAD_EXAMPLES=True)
     store = app.extensions["palermo"].store

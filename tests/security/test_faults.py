@@ -38,7 +38,8 @@ def _case(i: int) -> str:
 
 def assert_each_case_whole_or_absent(data_dir: Path) -> int:
     """Open the store; check every case; return how many are present."""
-    from palermo.store import GRAPH_BASE, OxigraphStore
+    from palermo.rdf.namespaces import GRAPH_BASE
+    from palermo.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(data_dir)
     try:
@@ -117,7 +118,7 @@ def test_sigkill_in_the_middle_of_a_bulk_load(tmp_path):
     assert server.process.returncode == -signal.SIGKILL
     present = assert_each_case_whole_or_absent(tmp_path / "data")
     assert present >= len(acknowledged)
-    from palermo.store import OxigraphStore
+    from palermo.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(tmp_path / "data")
     try:

@@ -11,9 +11,11 @@ from rdflib import Graph
 
 from palermo.api.context import palermo
 from palermo.api.negotiation import RDF_FORMATS, negotiate, rdf_response
+from palermo.classification.results import assessments_to_json
 from palermo.errors import ShapeViolation
-from palermo.parsing import parse_quads, syntax_for_media_type, to_graph
-from palermo.store import to_triples
+from palermo.rdf.parsing import parse_quads, syntax_for_media_type, to_graph
+from palermo.rdf.terms import to_triples
+from palermo.validation.validator import validate
 
 bp = Blueprint("classify", __name__)
 
@@ -24,9 +26,7 @@ def _body_graph() -> Graph:
     syntax = syntax_for_media_type(request.content_type)
     plain_json = (request.mimetype or "").lower() == "application/json"
     return to_graph(
-        parse_quads(
-            request.get_data(), syntax, source="request body", default_context=plain_json
-        )
+        parse_quads(request.get_data(), syntax, source="request body", default_context=plain_json)
     )
 
 
@@ -36,20 +36,18 @@ def _violations(outcome) -> list:
 
 @bp.post("/classify")
 def classify_case() -> Response:
-    from palermo.classification import assessments_to_json, classify
-    from palermo.validation import contract_shapes, validate
-
+    app = palermo()
     graph = _body_graph()
-    outcome = validate(graph, shapes=contract_shapes())
+    outcome = validate(graph, shapes=app.contract)
     if not outcome.conforms:
         raise ShapeViolation(
             "the case graph breaks the input contract; see 'violations'",
             violations=_violations(outcome),
         )
-    results = classify(graph, reasoner=str(palermo().config.get("REASONER", "fast")))
+    results = app.classifier.classify(graph, app.config["REASONER"])
     media = negotiate([JSON, *RDF_FORMATS])
     if media == JSON:
-        body = assessments_to_json([c.assessment for c in results])
+        body = assessments_to_json([c.assessment for c in results], app.classifier.ontology.version)
         return Response(json.dumps(body), mimetype=JSON, headers={"Vary": "Accept"})
     answer = Graph()
     for c in results:
@@ -59,9 +57,7 @@ def classify_case() -> Response:
 
 @bp.post("/validate")
 def validate_graph() -> Response:
-    from palermo.validation import validate
-
-    outcome = validate(_body_graph())
+    outcome = validate(_body_graph(), shapes=palermo().shapes)
     media = negotiate([JSON, *RDF_FORMATS])
     if media == JSON:
         return Response(json.dumps(outcome.as_dict()), mimetype=JSON, headers={"Vary": "Accept"})

@@ -1,4 +1,5 @@
-"""The long-lived objects of one app, kept on ``app.extensions["palermo"]``."""
+"""The long-lived objects of one app, built once by the app factory and kept on
+``app.extensions["palermo"]``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 
 from flask import current_app
 
-from palermo.api.auth import Tokens
-from palermo.queries import NamedQuery, QueryRunner
-from palermo.store import Store
+from palermo.classification.classifier import Classifier
+from palermo.sparql.named import NamedQuery
+from palermo.sparql.runner import QueryRunner
+from palermo.store.access import TokenTable
+from palermo.store.interface import Store
+from palermo.validation.shapes import Shapes
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,11 @@ class Palermo:
     store: Store
     runner: QueryRunner
     queries: Mapping[str, NamedQuery]
-    tokens: Tokens
+    tokens: TokenTable
+    classifier: Classifier
+    #: every shape (``POST /validate``), and the case-graph contract alone (``POST /classify``)
+    shapes: Shapes
+    contract: Shapes
 
 
 def palermo() -> Palermo:

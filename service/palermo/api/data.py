@@ -13,15 +13,15 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from palermo.access import Principal, audit_write, visibility
 from palermo.api.auth import current_principal
 from palermo.api.context import palermo
 from palermo.api.negotiation import rdf_response
 from palermo.errors import Forbidden, InputError, NotFound, Unauthorized, UnsupportedMediaType
-from palermo.loading import store_case_graph
-from palermo.namespaces import PAL, RDF, graph_iri
-from palermo.parsing import SYNTAXES, parse_quads, syntax_for_media_type
-from palermo.store import SERVICE_GRAPHS, check_dataset_name
+from palermo.loading.casegraphs import store_case_graph
+from palermo.rdf.namespaces import PAL, RDF, graph_iri
+from palermo.rdf.parsing import SYNTAXES, parse_quads, syntax_for_media_type
+from palermo.store.access import Principal, audit_write, visibility
+from palermo.store.metadata import SERVICE_GRAPHS, check_dataset_name
 
 bp = Blueprint("data", __name__)
 
@@ -56,7 +56,7 @@ def _target() -> tuple[bool, str | None]:
 
 
 def _dataset() -> str:
-    return request.args.get("dataset") or str(palermo().config.get("API_DATASET", "private"))
+    return request.args.get("dataset") or str(palermo().config["API_DATASET"])
 
 
 def _public() -> bool | None:
@@ -188,7 +188,8 @@ def _write(
         graph,
         triples,
         dataset=dataset,
-        reasoner=str(app.config.get("REASONER", "fast")),
+        classifier=app.classifier,
+        reasoner=app.config["REASONER"],
         public=_public(),
     )
 

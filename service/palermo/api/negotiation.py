@@ -8,7 +8,8 @@ import pyoxigraph as ox
 from flask import Response, request
 
 from palermo.errors import NotAcceptable
-from palermo.queries import QueryResult
+from palermo.rdf.namespaces import CORE, prefixes
+from palermo.sparql.runner import QueryResult
 
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -26,19 +27,7 @@ RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "application/json": ox.QueryResultsFormat.JSON,
     "application/xml": ox.QueryResultsFormat.XML,
 }
-PREFIXES = {
-    "pal": "https://w3id.org/palermo/ontology#",
-    "palsh": "https://w3id.org/palermo/shapes#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
+PREFIXES = prefixes(*CORE, "sd")
 
 
 def negotiate(offered: Iterable[str]) -> str:

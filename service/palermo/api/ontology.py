@@ -4,7 +4,7 @@
   ``/ontology/{version}/{module}``, ``/ontology/{Term}``, and the same under ``/shapes``: content
   negotiation (https://www.w3.org/TR/cooluris/) between Turtle, RDF/XML, JSON-LD, N-Triples and
   HTML documentation; ``?format=ttl|rdf|jsonld|nt|html`` overrides the Accept header. The IRI
-  mapping is in :mod:`palermo.publication`.
+  mapping is in :mod:`palermo.publishing.publication`.
 - ``GET /context.jsonld``: the JSON-LD context for case graphs.
 - ``GET /.well-known/void``: VoID and DCAT of the public datasets (https://www.w3.org/TR/void/
   section 7.2 names this well-known location).
@@ -19,17 +19,18 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 
-from palermo import catalogue, resources
+from palermo import resources
 from palermo.api.context import palermo
-from palermo.api.negotiation import PREFIXES, RDF_FORMATS, negotiate
-from palermo.documentation import ontology_html, shapes_html
+from palermo.api.negotiation import RDF_FORMATS, negotiate
 from palermo.errors import NotAcceptable, NotFound
-from palermo.namespaces import ONTOLOGY_IRI, SHAPES_IRI
-from palermo.publication import Publication
+from palermo.publishing import catalogue
+from palermo.publishing.documentation import ontology_html, shapes_html
+from palermo.publishing.publication import Publication
+from palermo.rdf.namespaces import CORE, ONTOLOGY_IRI, SHAPES_IRI, prefixes
 
 bp = Blueprint("ontology", __name__)
 
-_EXTENSION = "palermo.publication"
+_EXTENSION = "palermo.publishing.publication"
 HTML = "text/html"
 XHTML = "application/xhtml+xml"
 JSONLD = "application/ld+json"
@@ -47,16 +48,7 @@ _FORMAT_PARAM = {
 }
 _DOC_FORMATS = ["text/turtle", HTML, XHTML, *[m for m in RDF_FORMATS if m != "text/turtle"]]
 _DUMP_FORMATS = {"application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG}
-_TURTLE_PREFIXES = {
-    **PREFIXES,
-    "vann": "http://purl.org/vocab/vann/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "dbr": "http://dbpedia.org/resource/",
-    "void": catalogue.VOID,
-    "dcat": catalogue.DCAT,
-}
+_TURTLE_PREFIXES = prefixes(*CORE, "sd", "vann", "foaf", "schema", "org", "dbr", "void", "dcat")
 
 
 class _Published:

@@ -1,7 +1,8 @@
 """Named queries: ``GET /queries`` lists them, ``GET /queries/{name}`` runs one.
 
 Query-string arguments are the query's parameters, parsed by type and bound as terms. A named
-query sees only the graphs the caller may see (:mod:`palermo.access`), except an aggregate query
+query sees only the graphs the caller may see (:mod:`palermo.store.access`), except an aggregate
+query
 (header ``# Aggregate: true``) run by a caller who may not read everything: it counts over all
 case data, and counts below ``MIN_CELL_SIZE`` are suppressed.
 """
@@ -12,17 +13,17 @@ import dataclasses
 
 from flask import Blueprint, Response, json, request
 
-from palermo.access import (
+from palermo.api.auth import current_principal
+from palermo.api.context import palermo
+from palermo.api.negotiation import result_response
+from palermo.sparql.named import get_named_query
+from palermo.store.access import (
     all_case_data,
     is_aggregate,
     query_dataset,
     suppress_small_cells,
     visibility,
 )
-from palermo.api.auth import current_principal
-from palermo.api.context import palermo
-from palermo.api.negotiation import result_response
-from palermo.queries import get_named_query
 
 bp = Blueprint("queries", __name__)
 
@@ -46,7 +47,7 @@ def run_query(name: str) -> Response:
     for key in request.args:
         got = request.args.getlist(key)
         if len(got) > 1:
-            from palermo.queries import QueryParameterError
+            from palermo.sparql.named import QueryParameterError
 
             raise QueryParameterError(f"parameter {key} is given {len(got)} times; give it once")
         values[key] = got[0]
@@ -58,6 +59,6 @@ def run_query(name: str) -> Response:
         app.store, text, default_graphs=dataset.default_graphs, named_graphs=dataset.named_graphs
     )
     if controlled and result.kind == "select":
-        min_cell = int(app.config.get("MIN_CELL_SIZE", 5))
+        min_cell = int(app.config["MIN_CELL_SIZE"])
         result = dataclasses.replace(result, rows=suppress_small_cells(result.rows, min_cell))
     return result_response(result)

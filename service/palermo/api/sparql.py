@@ -13,13 +13,13 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from palermo.access import audit_write, query_dataset, visibility
 from palermo.api.auth import current_principal, require_write
 from palermo.api.context import palermo
 from palermo.api.negotiation import RESULT_FORMATS, rdf_response, result_response
 from palermo.errors import Forbidden, InputError, QuerySyntaxError, UnsupportedMediaType
-from palermo.guards import allow_list, check_outbound, inspect_sparql
-from palermo.loading import update_and_reclassify
+from palermo.loading.casegraphs import update_and_reclassify
+from palermo.rdf.guards import allow_list, check_outbound, inspect_sparql
+from palermo.store.access import audit_write, query_dataset, visibility
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,9 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
         changed = update_and_reclassify(
             app.store,
             update,
-            dataset=str(app.config.get("API_DATASET", "private")),
-            reasoner=str(app.config.get("REASONER", "fast")),
+            dataset=str(app.config["API_DATASET"]),
+            classifier=app.classifier,
+            reasoner=app.config["REASONER"],
             base_iri=request.base_url,
         )
     except SyntaxError as exc:

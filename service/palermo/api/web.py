@@ -8,14 +8,12 @@ bearer token, when one is given, as ``Authorization: Bearer`` (DESIGN.md, "Confi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, render_template
 
-from palermo import __version__
+from palermo import __version__, resources
 from palermo.api.context import palermo
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+WEB = resources.web_dir()
 
 # Everything comes from this service: no inline script, no inline style, no other origin.
 CSP = (

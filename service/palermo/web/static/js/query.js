@@ -9,7 +9,7 @@ const RESULTS = "application/sparql-results+json";
 let queries = [];
 const texts = JSON.parse(document.getElementById("query-texts").textContent || "{}");
 
-/** One form field for a query parameter (the types of palermo.queries). */
+/** One form field for a query parameter (the types of palermo.sparql.named). */
 function parameterField(p, queryName) {
   const id = `param-${queryName}-${p.name}`;
   const label = h("label", { for: id }, `${p.name}${p.required ? " (required)" : " (optional)"}`);

@@ -1,0 +1,1 @@
+"""Test support: the synthetic case generator, live-server fixtures and shared constants."""
