@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from palermo.rdf.parsing import read_graph
 from palermo.validation.validator import validate
+from support import paths
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = paths.EXAMPLES
 ANSWERS = json.loads((EXAMPLES / "answers.json").read_text())["examples"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
@@ -14,9 +13,10 @@ from palermo.classification.classifier import Classifier
 from palermo.rdf.namespaces import PAL
 from palermo.rdf.parsing import read_graph
 from palermo.reasoning.fastpath import Unsupported, compile_rules
+from support import paths
 from support.synthetic import generate, generate_with_schema
 
-CASES = Path(__file__).parent / "cases"
+CASES = paths.CASES
 FIXTURES = sorted(json.loads((CASES / "manifest.json").read_text())["fixtures"])
 #: Generated cases compared in the normal run; the benchmark compares up to 10,000.
 SAMPLE = int(os.environ.get("PALERMO_AGREEMENT_SAMPLE", "2000"))

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from support import paths
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
+ARTIFACTS = paths.ARTIFACTS
 ARGS = [
     "--headless",
     "--no-sandbox",

@@ -12,8 +12,9 @@ from rdflib.compare import isomorphic
 
 from palermo.rdf.jsonld import CONTEXT_IRI, compact, palermo_context
 from palermo.rdf.parsing import parse_quads, read_graph, syntax_for_media_type, to_graph
+from support import paths
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = paths.EXAMPLES
 TURTLE = sorted(EXAMPLES.glob("*.ttl"))
 JSONLD = syntax_for_media_type("application/ld+json")
 

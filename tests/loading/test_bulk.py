@@ -9,8 +9,9 @@ import pytest
 from palermo.loading.bulk import case_nquads, load_bulk, read_plain
 from palermo.rdf.parsing import read_graph
 from palermo.store.oxigraph import OxigraphStore
+from support import paths
 
-CASES = Path(__file__).parent / "cases"
+CASES = paths.CASES
 FILES = [
     CASES / "t01-adult-recruitment-deception-forced-labour.ttl",
     CASES / "t02-child-no-means.ttl",

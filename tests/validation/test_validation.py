@@ -22,8 +22,9 @@ from palermo.rdf.namespaces import OWL, PAL, PALSH, RDF, SH
 from palermo.rdf.parsing import read_graph
 from palermo.validation.shapes import Shapes, load_shapes
 from palermo.validation.validator import validate
+from support import paths
 
-SHAPES_TESTS = Path(__file__).parent / "shapes"
+SHAPES_TESTS = paths.SHAPES_TESTS
 MANIFEST = json.loads((SHAPES_TESTS / "manifest.json").read_text(encoding="utf-8"))
 PREFIXES: dict[str, str] = MANIFEST["prefixes"]
 FIXTURES: dict[str, dict] = MANIFEST["fixtures"]
@@ -257,7 +258,7 @@ def test_every_shape_is_named_targeted_and_has_severity_and_message(path: Path) 
 # warnings allowed, SPARQL queries prepared once (pyshacl_engine._ValidationGraph).
 
 SHACL_TESTS = (
-    Path(__file__).resolve().parents[2]
+    paths.REPO_ROOT.parent
     / "shared"
     / "conformance"
     / "data-shapes"

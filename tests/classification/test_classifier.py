@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -13,8 +12,9 @@ from palermo.classification.classifier import Classifier
 from palermo.rdf.namespaces import PAL
 from palermo.rdf.parsing import read_graph
 from palermo.reasoning.ontology import Ontology, tbox_view
+from support import paths
 
-CASES = Path(__file__).parent / "cases"
+CASES = paths.CASES
 MANIFEST = json.loads((CASES / "manifest.json").read_text())["fixtures"]
 
 

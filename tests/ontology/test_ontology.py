@@ -23,7 +23,7 @@ PAL = Namespace("https://w3id.org/palermo/ontology#")
 VANN = Namespace("http://purl.org/vocab/vann/")
 BASE = "https://w3id.org/palermo/ontology"
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
-EXPECTED_CONCEPTS = Path(__file__).parent / "ontology" / "expected-concepts.txt"
+EXPECTED_CONCEPTS = Path(__file__).parent / "expected-concepts.txt"
 FILES = resources.ontology_files()
 UMBRELLA = "palermo"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -16,8 +15,9 @@ from rdflib.namespace import RDF
 
 from palermo.loading.importers import CsvSource, MappedCase, load_mapping
 from palermo.rdf.namespaces import PAL
+from support import paths
 
-CTDC = Path(__file__).parents[2].parent / "shared" / "data" / "ctdc"
+CTDC = paths.SHARED / "data" / "ctdc"
 CSV_FILE = CTDC / "CTDC_VPsynthetic_condensed.csv"
 
 pytestmark = pytest.mark.skipif(

@@ -14,7 +14,7 @@ import pytest
 
 from palermo import resources
 
-FIXTURES = Path(__file__).parent / "qc"
+FIXTURES = Path(__file__).parent
 CHECKS = {path.stem: path for path in resources.query_files("qc")}
 
 

@@ -14,8 +14,9 @@ from rdflib import Graph, Literal
 
 from palermo.cli import main
 from palermo.rdf.namespaces import RDF, SH
+from support import paths
 
-SHAPES_TESTS = Path(__file__).parent / "shapes"
+SHAPES_TESTS = paths.SHAPES_TESTS
 VALID = SHAPES_TESTS / "valid" / "child-trafficking-full.ttl"
 WARNINGS = SHAPES_TESTS / "valid" / "privacy-warnings.ttl"
 INVALID = SHAPES_TESTS / "invalid" / "age-negative.ttl"
