@@ -72,12 +72,14 @@ def expected_labels() -> dict[str, str]:
     """The oracle: each template classified in-process by Palermo's classifier."""
     from rdflib import Graph
 
-    from palermo.classification.classifier import classify
+    from palermo.classification.classifier import Classifier
+    from palermo.reasoning.ontology import load_ontology
 
+    classifier = Classifier(load_ontology())
     out = {}
     for name, text in TEMPLATES.items():
         graph = Graph().parse(data=text.format(case=CASE_BASE + "oracle"), format="turtle")
-        out[name] = str(next(iter(classify(graph, reasoner="fast"))).assessment.label)
+        out[name] = str(next(iter(classifier.classify(graph, "fast"))).assessment.label)
     return out
 
 

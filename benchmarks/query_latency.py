@@ -25,9 +25,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from palermo.loading.casegraphs import classify_graph, load_service_graphs
+from palermo.classification.classifier import Classifier
+from palermo.loading.casegraphs import load_service_graphs
 from palermo.rdf.namespaces import CASE_BASE
-from palermo.rdf.parsing import to_rdflib_term
+from palermo.rdf.terms import to_rdflib_term
+from palermo.reasoning.ontology import load_ontology
 from palermo.sparql.named import load_named_queries
 from palermo.store.interface import case_graph_write
 from palermo.store.oxigraph import OxigraphStore
@@ -98,11 +100,12 @@ def template_turtle(key: tuple[str, ...]) -> str:
 def build_writes(rows: list[dict[str, str]]):
     templates = {}
     writes = []
+    classifier = Classifier(load_ontology())
     for i, row in enumerate(rows):
         key = tuple((row.get(f) or "").strip() for f in FIELDS)
         if key not in templates:
             graph = Graph().parse(data=template_turtle(key), format="turtle")
-            [classified] = classify_graph(graph, reasoner="owlrl")
+            [classified] = classifier.classify(graph, "owlrl")
             templates[key] = case_graph_write(f"{TEMPLATE}graph", [classified])
         t = templates[key]
         case = f"{CASE_BASE}ctdc-{i}"

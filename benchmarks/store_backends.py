@@ -24,7 +24,7 @@ from rdflib import Dataset, URIRef
 
 from palermo.loading.casegraphs import load_service_graphs
 from palermo.rdf.namespaces import CASE_BASE
-from palermo.rdf.parsing import to_rdflib_term
+from palermo.rdf.terms import to_rdflib_term
 from palermo.sparql.named import load_named_queries
 from palermo.store.oxigraph import OxigraphStore
 from palermo.store.remote import Endpoints, RemoteStore

@@ -8,8 +8,8 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from conftest import CASE_CHILD
 from palermo.rdf.parsing import to_graph
+from support.constants import CASE_CHILD
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -24,7 +24,8 @@ def ld_app(make_app):
 
     app = make_app(LOAD_EXAMPLES=True)
     store = app.extensions["palermo"].store
-    writes = split_cases(Graph().parse(data=CASE_CHILD, format="turtle"))
+    classifier = app.extensions["palermo"].classifier
+    writes = split_cases(Graph().parse(data=CASE_CHILD, format="turtle"), classifier)
     store.write_case_graphs(writes, dataset="secret", public=False)
     return app
 

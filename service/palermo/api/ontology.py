@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 
 from palermo import resources
 from palermo.api.context import palermo
@@ -113,7 +114,7 @@ def _module_links(space: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _document(space: str, path: str) -> Response:
+def _document(space: str, path: str) -> ResponseReturnValue:
     published = _published()
     pub = published.publication
     doc = pub.resolve(space, path)
@@ -146,22 +147,22 @@ def _document(space: str, path: str) -> Response:
 
 
 @bp.get("/ontology")
-def ontology() -> Response:
+def ontology() -> ResponseReturnValue:
     return _document("ontology", "")
 
 
 @bp.get("/ontology/<path:path>")
-def ontology_path(path: str) -> Response:
+def ontology_path(path: str) -> ResponseReturnValue:
     return _document("ontology", path)
 
 
 @bp.get("/shapes")
-def shapes() -> Response:
+def shapes() -> ResponseReturnValue:
     return _document("shapes", "")
 
 
 @bp.get("/shapes/<path:path>")
-def shapes_path(path: str) -> Response:
+def shapes_path(path: str) -> ResponseReturnValue:
     return _document("shapes", path)
 
 

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Container, Iterable
 from dataclasses import replace
+from typing import Any, cast
 from typing import Literal as TypingLiteral
 
 from rdflib import Graph, Literal, URIRef
@@ -78,12 +79,12 @@ class Classifier:
         for s, p, o in triples:
             g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
         for triple in list(g.query(self._age_query)):
-            g.add(triple)
+            g.add(cast(tuple[Node, Node, Node], triple))
         return owlrl_closure(g)
 
     def query_facts(self, closed: Graph, case: Node | None = None) -> dict[Node, CaseFacts]:
         """Run the assessment queries on a closed graph, for one case or for all."""
-        bindings = {"case": case} if case is not None else {}
+        bindings: dict[str, Any] = {"case": case} if case is not None else {}
         return read_facts(
             closed.query(self._elements_query, initBindings=bindings),
             closed.query(self._facts_query, initBindings=bindings),
@@ -271,4 +272,4 @@ def _rules_cross_leaves(rules: RuleSet, index: TripleIndex, leaves: frozenset[Te
 
 def sort_cases(cases: Iterable[Term]) -> list[Term]:
     """Cases in a stable order: IRIs first, each group by its text."""
-    return sorted(set(cases), key=lambda c: (c.startswith("_:"), c))
+    return sorted(set(cases), key=lambda c: (str(c).startswith("_:"), str(c)))

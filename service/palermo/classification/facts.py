@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -34,10 +35,7 @@ class CaseFacts:
         return bool(self.elements.get(kind))
 
 
-def read_facts(
-    element_rows: Iterable[tuple[Node, str, Node, URIRef]],
-    fact_rows: Iterable[tuple[Node, str, Node]],
-) -> dict[Node, CaseFacts]:
+def read_facts(element_rows: Iterable[Any], fact_rows: Iterable[Any]) -> dict[Node, CaseFacts]:
     """Group the rows of ``case-elements.rq`` and ``case-facts.rq`` into facts per case."""
     elements: dict[Node, dict[str, set[URIRef]]] = defaultdict(lambda: defaultdict(set))
     classes: dict[Node, set[URIRef]] = defaultdict(set)
@@ -52,9 +50,9 @@ def read_facts(
         cases.add(case)
         fact = str(fact)
         if fact == "class":
-            classes[case].add(value)
+            classes[case].add(cast(URIRef, value))
         elif fact == "person":
-            persons[case].add(value)
+            persons[case].add(cast(URIRef, value))
         elif fact == "ruledOut":
             ruled[case].add(value)
         elif fact == "consent" and isinstance(value, Literal):
@@ -94,7 +92,7 @@ def facts_from_closure(closure: Closure, case: Term, rules: RuleSet) -> CaseFact
     ``queries/assessment/`` read on the reference path."""
     types = closure.types
     node = to_rdflib(case)
-    element_rows = []
+    element_rows: list[tuple[Node, str, Node, URIRef]] = []
     fact_rows: list[tuple[Node, str, Node]] = [
         (node, "class", URIRef(c)) for c in types.get(case, ()) if c in _CASE_CLASSES
     ]
@@ -115,5 +113,5 @@ def facts_from_closure(closure: Closure, case: Term, rules: RuleSet) -> CaseFact
                 if range_ not in supers:
                     continue
                 if not any(d != cls and cls in rules.supers(d) and d not in supers for d in named):
-                    element_rows.append((node, kind, o, URIRef(cls)))
+                    element_rows.append((node, kind, to_rdflib(o), URIRef(cls)))
     return read_facts(element_rows, fact_rows).get(node, EMPTY_FACTS)

@@ -27,6 +27,7 @@ from palermo.classification.results import (
     SMUGGLING_ELEMENTS,
     TRAFFICKING_ELEMENTS,
     CaseAssessment,
+    Label,
     SmugglingFinding,
     Status,
     TraffickingFinding,
@@ -124,6 +125,7 @@ def assess(case: Node, facts: CaseFacts, ontology: Ontology, reasoner: str) -> C
         element_classes=_iris(facts, SMUGGLING_ELEMENTS),
     )
 
+    label: Label
     if t_status == "established" and s_status == "established":
         label = "both"
     elif t_status == "established":

@@ -82,7 +82,7 @@ def case_nquads(
     add = lines.append
     graphs: list[str] = []
     for r in results:
-        g_iri = metadata.case_graph_iri(metadata.case_key(r.case, case_base=case_base))
+        g_iri = metadata.case_graph_iri(metadata.case_key(str(r.case), case_base=case_base))
         inf_iri = metadata.inferred_graph_iri(g_iri)
         graphs.append(g_iri)
         g, inf = f"<{g_iri}>", f"<{inf_iri}>"
@@ -92,7 +92,9 @@ def case_nquads(
             add(f"{n3(s)} {n3(p)} {n3(o)} {inf} .\n")
         for s, p, o in r.assessment.triples(activity=activity):
             add(f"{n3(s)} {n3(p)} {n3(o)} {inf} .\n")
-        add(metadata.record_nquads(metadata.record_statements(g_iri, inf_iri, [r.case], stamp)))
+        add(
+            metadata.record_nquads(metadata.record_statements(g_iri, inf_iri, [str(r.case)], stamp))
+        )
     return "".join(lines), graphs
 
 

@@ -28,7 +28,7 @@ from palermo.classification.classifier import Classifier, Reasoner
 from palermo.errors import StoreError
 from palermo.rdf.namespaces import PAL, RDF
 from palermo.rdf.parsing import read_file, to_graph
-from palermo.rdf.terms import to_triples
+from palermo.rdf.terms import from_rdflib, graph_of, to_triples, triples_from_rdflib
 from palermo.reasoning.casegraph import TripleIndex, partition
 from palermo.reasoning.ontology import load_ontology
 from palermo.store.interface import CaseGraphWrite, Store, writes_for_cases
@@ -77,17 +77,17 @@ def chunks_of(graph: Graph, source: str, size: int, classifier: Classifier) -> l
     cases = _cases_of(graph)
     if len(cases) <= size:
         return [Chunk(source, _ntriples(graph))]
-    parts = partition(TripleIndex.of(graph), cases, ontology_terms=classifier.ontology_terms)
+    # The cut works on plain terms (palermo.rdf.terms), as the classifier's does.
+    plain = [from_rdflib(c) for c in cases]
+    parts = partition(
+        TripleIndex.of(triples_from_rdflib(graph)), plain, ontology_terms=classifier.ontology_terms
+    )
     if parts.shared or not parts.disjoint:
         return [Chunk(source, _ntriples(graph))]
-    out = []
-    for start in range(0, len(cases), size):
-        piece = Graph()
-        for case in cases[start : start + size]:
-            for triple in parts.cases[case]:
-                piece.add(triple)
-        out.append(Chunk(source, _ntriples(piece)))
-    return out
+    return [
+        Chunk(source, _ntriples(graph_of(t for c in plain[i : i + size] for t in parts.cases[c])))
+        for i in range(0, len(plain), size)
+    ]
 
 
 #: The classifier of a worker process, built once by :func:`_start_worker` (the entry point of

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from palermo.rdf import namespaces as ns
 from palermo.rdf.namespaces import ONTOLOGY_IRI, PAL, SHAPES_IRI
 from palermo.store import metadata
-from palermo.store.interface import Dataset, Store
+from palermo.store.interface import Dataset, Store, solutions
 from palermo.store.metadata import ONTOLOGY_GRAPH, PUBLIC, SHAPES_GRAPH
 
 VOID = str(ns.VOID)
@@ -82,18 +82,22 @@ def _statistics(store: Store, graphs: Sequence[str], subject: ox.NamedNode) -> l
         return out
     values = " ".join(f"<{g}>" for g in graphs)
     rows = list(
-        store.query(
-            f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        solutions(
+            store.query(
+                f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
                   VALUES ?g {{ {values} }} GRAPH ?g {{ ?s a ?class }} FILTER(isIRI(?class))
                 }} GROUP BY ?class ORDER BY ?class""",
-            default_graphs=[None],
+                default_graphs=[None],
+            )
         )
     )
     entities = list(
-        store.query(
-            f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+        solutions(
+            store.query(
+                f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
                   VALUES ?g {{ {values} }} GRAPH ?g {{ ?s a ?class }} FILTER(isIRI(?s)) }}""",
-            default_graphs=[None],
+                default_graphs=[None],
+            )
         )
     )
     out.append(ox.Triple(subject, _n(VOID + "entities"), _int(int(entities[0]["n"].value))))
@@ -246,4 +250,4 @@ def dump(store: Store, dataset: Dataset, fmt: ox.RdfFormat) -> Iterator[bytes]:
         name = ox.NamedNode(graph)
         quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in store.triples(graph)]
         if quads:
-            yield ox.serialize(quads, format=fmt)
+            yield ox.serialize(quads, format=fmt) or b""

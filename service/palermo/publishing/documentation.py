@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from palermo import resources
 from palermo.rdf.namespaces import PAL, PALSH, PREFIXES, SH, VANN, prefixes
@@ -91,19 +93,19 @@ class _Describer:
             if isinstance(s, URIRef) and str(s).startswith(_NS)
         }
 
-    def english(self, subject: object, predicate: URIRef, graph: Graph | None = None) -> list[str]:
+    def english(self, subject: Node, predicate: URIRef, graph: Graph | None = None) -> list[str]:
         source = self.g if graph is None else graph
         values = [o for o in source.objects(subject, predicate) if isinstance(o, Literal)]
         english = [o for o in values if (o.language or "en").lower().startswith("en")]
         return sorted(str(o) for o in english)
 
-    def label(self, node: object) -> str:
+    def label(self, node: Node) -> str:
         labels = self.english(node, RDFS.label, self.labels) or self.english(
             node, SKOS.prefLabel, self.labels
         )
         return labels[0] if labels else local_name(str(node))
 
-    def link(self, node: object) -> Link | str:
+    def link(self, node: Node) -> Link | str:
         if isinstance(node, BNode):
             return self.expression(node)
         if isinstance(node, Literal):
@@ -117,13 +119,13 @@ class _Describer:
             return Link(_curie(iri) if iri != iri.rstrip("/") else iri, self.module_href[iri], iri)
         return Link(_curie(iri), iri, iri)
 
-    def links(self, nodes: Iterable[object]) -> list[Link | str]:
+    def links(self, nodes: Iterable[Node]) -> list[Link | str]:
         out = [self.link(n) for n in nodes]
         return sorted(out, key=lambda x: x.text.lower() if isinstance(x, Link) else x)
 
     # -- class expressions in words ---------------------------------------------------------
 
-    def expression(self, node: object) -> str:
+    def expression(self, node: Node) -> str:
         """A class expression in words (OWL 2 RL subclass expressions only)."""
         if not isinstance(node, BNode):
             return f"a {self.label(node)}"
@@ -148,7 +150,7 @@ class _Describer:
         return "an anonymous class"
 
     def classification_axioms(self, cls: URIRef) -> list[dict[str, object]]:
-        axioms = []
+        axioms: list[dict[str, object]] = []
         for sub in self.g.subjects(RDFS.subClassOf, cls):
             if not isinstance(sub, BNode):
                 continue
@@ -205,7 +207,7 @@ class _Describer:
         )
         facts: list[tuple[str, list[Link | str]]] = []
 
-        def add(title: str, nodes: Iterable[object]) -> None:
+        def add(title: str, nodes: Iterable[Node]) -> None:
             values = self.links(n for n in nodes if not isinstance(n, BNode))
             if values:
                 facts.append((title, values))
@@ -380,13 +382,13 @@ def shapes_html(
     shape_nodes = sorted(
         {s for s in g.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)}, key=str
     )
-    entries = []
+    entries: list[dict[str, Any]] = []
     for shape in shape_nodes:
         targets = []
         for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
             for o in g.objects(shape, p):
                 targets.append((local_name(str(p)), _curie(str(o))))
-        constraints = []
+        constraints: list[dict[str, str | list[str]]] = []
         for prop in g.objects(shape, SH.property):
             path = g.value(prop, SH.path)
             constraints.append(
@@ -409,9 +411,9 @@ def shapes_html(
             {
                 "id": iri[len(ns) :] if iri.startswith(ns) else local_name(iri),
                 "iri": iri,
-                "label": (
-                    sorted(str(o) for o in g.objects(shape, RDFS.label)) or [local_name(iri)]
-                )[0],
+                "label": min(
+                    (str(o) for o in g.objects(shape, RDFS.label)), default=local_name(iri)
+                ),
                 "comment": " ".join(str(o) for o in g.objects(shape, RDFS.comment)),
                 "messages": sorted(str(m) for m in g.objects(shape, SH.message)),
                 "targets": targets,

@@ -86,7 +86,11 @@ def _modules(base: str, version: str, paths: Iterable[Path]) -> dict[str, Module
 
 
 def _version(triples: Iterable[ox.Triple]) -> str:
-    versions = {t.object.value for t in triples if t.predicate == _OWL_VERSION_INFO}
+    versions = {
+        t.object.value
+        for t in triples
+        if t.predicate == _OWL_VERSION_INFO and isinstance(t.object, ox.Literal)
+    }
     return max(versions) if versions else "0.0.0"
 
 

@@ -267,4 +267,6 @@ def allow_list(value: object) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(p.strip() for p in value.split(",") if p.strip())
-    return tuple(str(p) for p in value)  # type: ignore[union-attr]
+    if isinstance(value, Iterable):
+        return tuple(str(p) for p in value)
+    raise TypeError(f"OUTBOUND_ALLOW must be a string or a list of IRI prefixes, not {value!r}")

@@ -155,6 +155,7 @@ def compact(triples: Iterable[Any]) -> dict[str, Any]:
         elif uses.get(subject, 0) != 1:
             out["id"] = f"_:{subject}"
         for p, o in sorted(by_subject.get(subject, ()), key=lambda po: (str(po[0]), str(po[1]))):
+            value: Any
             if p == RDF.type:
                 key, value = "type", names.get(str(o), str(o))
             else:

@@ -124,7 +124,7 @@ def to_graph(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -
     add = graph.add
     convert = to_rdflib_term
     for q in quads:
-        add((convert(q.subject), convert(q.predicate), convert(q.object)))
+        add((convert(q.subject), convert(q.predicate), convert(q.object)))  # type: ignore[arg-type]
     return graph
 
 

@@ -58,6 +58,7 @@ def to_rdflib(term: Term) -> Node:
         if term.datatype == XSD_STRING:  # RDF 1.1: a simple literal is an xsd:string
             return Literal(term.lexical)
         return Literal(term.lexical, datatype=URIRef(term.datatype))
+    assert isinstance(term, str)
     if term.startswith("_:"):
         return BNode(term[2:])
     return URIRef(term)
@@ -107,6 +108,7 @@ def n3(term: Term) -> str:
         if term.datatype == XSD_STRING:
             return text
         return f"{text}^^<{term.datatype}>"
+    assert isinstance(term, str)
     if term.startswith("_:"):
         return term
     return f"<{term}>"

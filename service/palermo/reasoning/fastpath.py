@@ -161,9 +161,11 @@ def _rdf_list(graph: _PlainGraph, node: Term | None) -> list[Term]:
 
 def compile_rules(tbox: Graph) -> RuleSet:
     """Close ``tbox`` with owlrl and generate the instance rules from the closure."""
-    for _, p, o in tbox:
-        if str(p) in UNSUPPORTED_PREDICATES or (p == RDF.type and str(o) in UNSUPPORTED_TYPES):
-            raise Unsupported(f"{p} {o}" if p == RDF.type else str(p))
+    for _, predicate, obj in tbox:
+        if str(predicate) in UNSUPPORTED_PREDICATES or (
+            predicate == RDF.type and str(obj) in UNSUPPORTED_TYPES
+        ):
+            raise Unsupported(f"{predicate} {obj}" if predicate == RDF.type else str(predicate))
     rdf_closed = Graph()
     rdf_closed += tbox
     owlrl_closure(rdf_closed)

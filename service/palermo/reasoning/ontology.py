@@ -18,6 +18,7 @@ from pathlib import Path
 import owlrl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from palermo import resources
 from palermo.rdf.namespaces import PAL, VANN
@@ -60,7 +61,7 @@ class Ontology:
         return self.labels.get(term) or local_name(term)
 
 
-def is_annotation(graph: Graph, predicate: URIRef) -> bool:
+def is_annotation(graph: Graph, predicate: Node) -> bool:
     """Whether ``predicate`` is an annotation, by vocabulary or by declaration in ``graph``."""
     return (
         predicate in _ANNOTATION_PREDICATES

@@ -52,7 +52,7 @@ class QueryResult:
         if fmt == ox.QueryResultsFormat.JSON:
             return data
         parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        return parsed.serialize(format=fmt)
+        return parsed.serialize(format=fmt) or b""
 
 
 def term_json(term: Any) -> dict[str, Any]:

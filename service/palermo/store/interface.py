@@ -14,51 +14,20 @@ query may see through the ``default_graphs``/``named_graphs`` arguments of :meth
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
 from palermo.rdf.namespaces import CASE_BASE
 from palermo.rdf.terms import from_rdflib, oxigraph_triples
-from palermo.store.metadata import case_graph_iri, case_key, inferred_graph_iri
-
-
-@dataclass(frozen=True)
-class CaseGraphWrite:
-    """One case graph to write: its asserted triples and, beside them, inferences and assessments.
-
-    ``graph`` is the IRI of the case graph; ``inferred_graph`` the IRI of the graph beside it.
-    ``cases`` are the ``pal:Case`` IRIs the graph holds (usually one; ``_:label`` for a blank
-    node).
-    """
-
-    graph: str
-    inferred_graph: str
-    cases: tuple[str, ...]
-    asserted: tuple[ox.Triple, ...]
-    inferred: tuple[ox.Triple, ...]
-    labels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CaseRecord:
-    """What the metadata graph says about one stored case graph."""
-
-    graph: str
-    inferred_graph: str
-    cases: tuple[str, ...]
-    dataset: str
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A named set of case graphs, public or private (DESIGN.md, "Confidentiality")."""
-
-    name: str
-    iri: str
-    public: bool
-    graphs: tuple[str, ...] = field(default=())
+from palermo.store.metadata import (
+    CaseGraphWrite,
+    CaseRecord,
+    Dataset,
+    case_graph_iri,
+    case_key,
+    inferred_graph_iri,
+)
 
 
 def case_graph_write(
@@ -73,7 +42,7 @@ def case_graph_write(
     return CaseGraphWrite(
         graph=graph,
         inferred_graph=inferred_graph_iri(graph),
-        cases=tuple(from_rdflib(c.case) for c in cases),
+        cases=tuple(str(from_rdflib(c.case)) for c in cases),
         asserted=oxigraph_triples(own),
         inferred=oxigraph_triples(inferred),
         labels=tuple(str(getattr(c.assessment, "label", "")) for c in cases),
@@ -83,9 +52,18 @@ def case_graph_write(
 def writes_for_cases(cases: Iterable[Any], *, case_base: str = CASE_BASE) -> list[CaseGraphWrite]:
     """One write per classified case, each in its own graph named from the case IRI."""
     return [
-        case_graph_write(case_graph_iri(case_key(from_rdflib(c.case), case_base=case_base)), [c])
+        case_graph_write(
+            case_graph_iri(case_key(str(from_rdflib(c.case)), case_base=case_base)), [c]
+        )
         for c in cases
     ]
+
+
+def solutions(result: object) -> ox.QuerySolutions:
+    """The solutions of a SELECT (a store answers every query form with one union type)."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"expected the solutions of a SELECT, got {type(result).__name__}")
+    return result
 
 
 @runtime_checkable

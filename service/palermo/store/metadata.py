@@ -20,15 +20,13 @@ import hashlib
 import re
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
 from palermo.errors import InputError, PalermoError
 from palermo.rdf.namespaces import CASE_BASE, DCAT, DCTERMS, GRAPH_BASE, PROV, RDF, XSD, graph_iri
-
-if TYPE_CHECKING:
-    from palermo.store.interface import CaseGraphWrite, CaseRecord, Dataset
 
 ONTOLOGY_GRAPH = graph_iri("ontology")
 SHAPES_GRAPH = graph_iri("shapes")
@@ -55,6 +53,43 @@ _DERIVED_FROM = f"<{PROV.wasDerivedFrom}>"
 _TYPE = f"<{RDF.type}>"
 _DATASET = f"<{DCAT.Dataset}>"
 _DATETIME = str(XSD.dateTime)
+
+
+@dataclass(frozen=True)
+class CaseGraphWrite:
+    """One case graph to write: its asserted triples and, beside them, inferences and assessments.
+
+    ``graph`` is the IRI of the case graph; ``inferred_graph`` the IRI of the graph beside it.
+    ``cases`` are the ``pal:Case`` IRIs the graph holds (usually one; ``_:label`` for a blank
+    node).
+    """
+
+    graph: str
+    inferred_graph: str
+    cases: tuple[str, ...]
+    asserted: tuple[ox.Triple, ...]
+    inferred: tuple[ox.Triple, ...]
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """What the metadata graph says about one stored case graph."""
+
+    graph: str
+    inferred_graph: str
+    cases: tuple[str, ...]
+    dataset: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named set of case graphs, public or private (DESIGN.md, "Confidentiality")."""
+
+    name: str
+    iri: str
+    public: bool
+    graphs: tuple[str, ...] = field(default=())
 
 
 class Conflict(PalermoError):
@@ -248,8 +283,6 @@ def records_query(graph: str | None) -> str:
 
 def records_from_rows(rows: Iterable[Any]) -> list[CaseRecord]:
     """Case records from the solutions of :func:`records_query`."""
-    from palermo.store.interface import CaseRecord
-
     by_graph: dict[str, tuple[str, str, list[str]]] = {}
     for row in rows:
         entry = by_graph.setdefault(row["g"].value, (row["inf"].value, row["ds"].value, []))
@@ -267,8 +300,6 @@ DATASETS_QUERY = f"""SELECT ?ds ?name ?rights ?g WHERE {{ GRAPH {_META} {{
 
 def datasets_from_rows(rows: Iterable[Any]) -> list[Dataset]:
     """Datasets from the solutions of :data:`DATASETS_QUERY`."""
-    from palermo.store.interface import Dataset
-
     found: dict[str, tuple[str, bool, list[str]]] = {}
     for row in rows:
         entry = found.setdefault(

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from palermo.errors import StoreError
 from palermo.rdf.terms import to_triples
 from palermo.store import metadata
-from palermo.store.interface import CaseGraphWrite, CaseRecord, Dataset
+from palermo.store.interface import CaseGraphWrite, CaseRecord, Dataset, solutions
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,16 @@ class OxigraphStore:
         return found[0] if found else None
 
     def _records(self, graph: str | None) -> list[CaseRecord]:
-        return metadata.records_from_rows(self._store.query(metadata.records_query(graph)))
+        return metadata.records_from_rows(
+            solutions(self._store.query(metadata.records_query(graph)))
+        )
 
     def datasets(self) -> list[Dataset]:
-        return metadata.datasets_from_rows(self._store.query(metadata.DATASETS_QUERY))
+        return metadata.datasets_from_rows(solutions(self._store.query(metadata.DATASETS_QUERY)))
 
     def _stored_public(self, dataset: str) -> bool | None:
-        return metadata.stored_public(self._store.query(metadata.access_rights_query(dataset)))
+        rows = solutions(self._store.query(metadata.access_rights_query(dataset)))
+        return metadata.stored_public(rows)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -230,7 +233,8 @@ class OxigraphStore:
     def sweep_incomplete(self) -> int:
         """Remove case graphs that have no dataset record (a bulk write stopped half-way), with
         their inference graphs and records. Returns how many case graphs went."""
-        recorded = {row["g"].value for row in self._store.query(metadata.RECORDED_GRAPHS_QUERY)}
+        rows = solutions(self._store.query(metadata.RECORDED_GRAPHS_QUERY))
+        recorded = {row["g"].value for row in rows}
         names = [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
         orphans = metadata.orphan_case_graphs(names, recorded)
         for graph in orphans:
