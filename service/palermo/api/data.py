@@ -194,17 +194,24 @@ def _write(
     )
 
 
+def _receive(graph: str | None, method: str, *, merge: bool) -> bool:
+    """Authorise, read the body, write it (replacing or merging) and audit; whether the graph
+    existed before."""
+    principal, dataset, cases_only = _authorise_write(graph)
+    triples = _body_triples(graph)
+    existed = graph is None or palermo().store.has_graph(graph)
+    _write(graph, triples, merge=merge, dataset=dataset, cases_only=cases_only)
+    _audit(principal, method, graph, dataset)
+    return existed
+
+
 @bp.route("/data", methods=["PUT"])
 def put_graph() -> Response:
     given, graph = _target()
     if not given:
         raise GraphStoreError("name a graph: ?graph=IRI or ?default")
     _refuse_service_graph(graph)
-    principal, dataset, cases_only = _authorise_write(graph)
-    triples = _body_triples(graph)
-    existed = graph is None or palermo().store.has_graph(graph)
-    _write(graph, triples, merge=False, dataset=dataset, cases_only=cases_only)
-    _audit(principal, "PUT", graph, dataset)
+    existed = _receive(graph, "PUT", merge=False)
     return Response(status=204 if existed else 201)
 
 
@@ -215,16 +222,9 @@ def post_graph() -> Response:
     if not given:
         # GSP 5.5: POST to the service creates a new graph and answers its IRI in Location.
         graph = graph_iri(f"upload/{uuid.uuid4().hex}")
-        principal, dataset, cases_only = _authorise_write(graph)
-        triples = _body_triples(graph)
-        _write(graph, triples, merge=False, dataset=dataset, cases_only=cases_only)
-        _audit(principal, "POST", graph, dataset)
+        _receive(graph, "POST", merge=False)
         return Response(status=201, headers={"Location": graph})
-    principal, dataset, cases_only = _authorise_write(graph)
-    triples = _body_triples(graph)
-    existed = graph is None or palermo().store.has_graph(graph)
-    _write(graph, triples, merge=True, dataset=dataset, cases_only=cases_only)
-    _audit(principal, "POST", graph, dataset)
+    existed = _receive(graph, "POST", merge=True)
     return Response(status=204 if existed else 201)
 
 

@@ -9,7 +9,7 @@ annotations name. Nothing is fetched from elsewhere: the stylesheet is inline in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,6 +279,25 @@ def _ontology_header(g: Graph, iri: URIRef) -> dict[str, object]:
     }
 
 
+def _module_rows(
+    modules: Iterable[tuple[str, str, str]], graph_of: Callable[[str], Graph]
+) -> list[dict[str, object]]:
+    """One row per module (name, IRI, link), with the title and description of its header."""
+    rows: list[dict[str, object]] = []
+    for name, iri, href in modules:
+        head = _ontology_header(graph_of(name), URIRef(iri))
+        rows.append(
+            {
+                "name": name,
+                "iri": iri,
+                "href": href,
+                "title": head["title"],
+                "description": head["description"],
+            }
+        )
+    return rows
+
+
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(resources.template_dir())),
@@ -346,20 +365,10 @@ def ontology_html(
             }
         )
     header = _ontology_header(g, URIRef(ontology_iri))
-    module_rows = []
     everything = label_graph if label_graph is not None else g
-    for name, iri, href in modules:
-        mg = aligned if name == "alignments" and len(aligned) else everything
-        head = _ontology_header(mg, URIRef(iri))
-        module_rows.append(
-            {
-                "name": name,
-                "iri": iri,
-                "href": href,
-                "title": head["title"],
-                "description": head["description"],
-            }
-        )
+    module_rows = _module_rows(
+        modules, lambda name: aligned if name == "alignments" and len(aligned) else everything
+    )
     return (
         _environment()
         .get_template("ontology.html")
@@ -420,18 +429,7 @@ def shapes_html(
                 "constraints": sorted(constraints, key=lambda c: str(c["path"])),
             }
         )
-    module_rows = []
-    for name, iri, href in modules:
-        head = _ontology_header(g, URIRef(iri))
-        module_rows.append(
-            {
-                "name": name,
-                "iri": iri,
-                "href": href,
-                "title": head["title"],
-                "description": head["description"],
-            }
-        )
+    module_rows = _module_rows(modules, lambda _name: g)
     return (
         _environment()
         .get_template("shapes.html")
