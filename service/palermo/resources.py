@@ -53,8 +53,8 @@ def alignment_files() -> list[Path]:
 
 
 def jsonld_context_file() -> Path:
-    """The JSON-LD context for case graphs (``contexts/palermo.rdf.jsonld``)."""
-    return data_root() / "contexts" / "palermo.rdf.jsonld"
+    """The JSON-LD context for case graphs (``contexts/palermo.jsonld``)."""
+    return data_root() / "contexts" / "palermo.jsonld"
 
 
 _PACKAGE = Path(__file__).resolve().parent

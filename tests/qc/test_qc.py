@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 
 from palermo import resources
+from palermo.sparql.named import parse_header
 
 FIXTURES = Path(__file__).parent
 CHECKS = {path.stem: path for path in resources.query_files("qc")}
@@ -44,9 +45,17 @@ def test_there_are_checks_and_each_has_fixtures() -> None:
 
 @pytest.mark.parametrize("check", sorted(CHECKS))
 def test_check_has_comment_header(check: str) -> None:
-    header = CHECKS[check].read_text(encoding="utf-8").split("PREFIX", 1)[0]
-    for field in ("# Title:", "# Description:", "# Parameters: none", "# Column:"):
-        assert field in header, f"{check}.rq: the comment header lacks {field!r}"
+    """The one header of queries/README.md: a check binds nothing and names what a row holds."""
+    path = CHECKS[check]
+    header = parse_header(path.read_text(encoding="utf-8"), path)
+    assert header.title and header.description, (
+        f"{check}.rq: the header lacks a Title or Description"
+    )
+    assert header.description.startswith("A row is"), f"{check}.rq: say what a row means"
+    assert "Must return no rows" in header.description, check
+    assert not header.parameters, f"{check}.rq: a quality check takes no Parameter"
+    assert not header.aggregate, check
+    assert header.columns, f"{check}.rq: the header names no Column"
 
 
 @pytest.mark.parametrize("check", sorted(CHECKS))

@@ -2,9 +2,9 @@
 
 Query-string arguments are the query's parameters, parsed by type and bound as terms. A named
 query sees only the graphs the caller may see (:mod:`palermo.store.access`), except an aggregate
-query
-(header ``# Aggregate: true``) run by a caller who may not read everything: it counts over all
-case data, and counts below ``MIN_CELL_SIZE`` are suppressed.
+query (header ``# Aggregate: true``, parsed once into
+:attr:`palermo.sparql.named.NamedQuery.aggregate`) run by a caller who may not read everything: it
+counts over all case data, and counts below ``MIN_CELL_SIZE`` are suppressed.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from flask import Blueprint, Response, json, request
 from palermo.api.auth import current_principal
 from palermo.api.context import palermo
 from palermo.api.negotiation import result_response
-from palermo.sparql.named import get_named_query
+from palermo.sparql.named import QueryParameterError, get_named_query
 from palermo.store.access import (
     all_case_data,
-    is_aggregate,
     query_dataset,
     suppress_small_cells,
     visibility,
@@ -30,11 +29,7 @@ bp = Blueprint("queries", __name__)
 
 @bp.get("/queries")
 def list_queries() -> Response:
-    body = []
-    for q in palermo().queries.values():
-        entry = q.to_json()
-        entry["aggregate"] = is_aggregate(q.text)
-        body.append(entry)
+    body = [q.to_json() for q in palermo().queries.values()]
     return Response(json.dumps(body), mimetype="application/json")
 
 
@@ -47,12 +42,10 @@ def run_query(name: str) -> Response:
     for key in request.args:
         got = request.args.getlist(key)
         if len(got) > 1:
-            from palermo.sparql.named import QueryParameterError
-
             raise QueryParameterError(f"parameter {key} is given {len(got)} times; give it once")
         values[key] = got[0]
     text = query.bind(values)
-    controlled = is_aggregate(query.text) and not principal.reads_everything
+    controlled = query.aggregate and not principal.reads_everything
     seen = all_case_data(app.store) if controlled else visibility(app.store, principal)
     dataset = query_dataset(seen)
     result = app.runner.run(

@@ -3,7 +3,7 @@
 A partner may send a case graph as JSON-LD (or plain JSON) that names the Palermo context by its
 IRI, ``https://w3id.org/palermo/context.jsonld``. pyoxigraph refuses remote contexts (it never
 fetches anything), so before parsing, every ``@context`` that is exactly that IRI is replaced by
-the context shipped with the package (``contexts/palermo.rdf.jsonld``). Any other remote context
+the context shipped with the package (``contexts/palermo.jsonld``). Any other remote context
 stays as it is, and parsing refuses it. A plain JSON document (``application/json``) without any
 ``@context`` gets the Palermo context, as JSON-LD 1.1 section 6.1 allows for a context given out
 of band (https://www.w3.org/TR/json-ld11/#interpreting-json-as-json-ld).

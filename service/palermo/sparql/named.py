@@ -1,13 +1,16 @@
-"""Named SPARQL queries and the bounded evaluation of any query.
+"""Named SPARQL queries, the header of every ``.rq`` file, and parameters bound as terms.
 
 Named queries are the ``queries/*.rq`` files (top level only: ``queries/qc/`` and
-``queries/assessment/`` are internal). Each starts with a comment header::
+``queries/assessment/`` are internal). Every ``.rq`` file, in all three folders, starts with the
+same comment header (``queries/README.md``), read by :func:`parse_header`::
 
     # Title: Count cases by assessment label
-    # Description: How many stored cases carry each label.
+    # Description: How many stored cases carry each label; a longer text
+    #   continues on lines indented by at least two spaces.
     # Parameter: ?label (string, optional): only this label
-    # Column: ?label: the assessment label
+    # Column: ?caseLabel: the assessment label
     # Column: ?cases: how many cases
+    # Aggregate: true
 
 Parameter types: ``iri``, ``string``, ``integer``, ``decimal``, ``boolean``, ``date``, ``country``
 (an ISO 3166 alpha-3 code or a country IRI). A caller's values are parsed into pyoxigraph terms and
@@ -38,7 +41,10 @@ log = logging.getLogger(__name__)
 
 PARAMETER_TYPES = ("iri", "string", "integer", "decimal", "boolean", "date", "country")
 
-_HEADER = re.compile(r"^#\s*(Title|Description|Parameter|Column)\s*:\s*(.*)$", re.IGNORECASE)
+HEADER_FIELDS = ("Title", "Description", "Parameter", "Column", "Aggregate")
+
+_FIELD = re.compile(r"^#\s*(?P<key>[A-Za-z]+)\s*:\s*(?P<value>.*)$")
+_CONTINUATION = re.compile(r"^#\s{2,}(?P<text>\S.*)$")
 _PARAMETER = re.compile(
     r"^\?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>\w+)(?:\s*,\s*(?P<req>optional|required))?\)"
     r"\s*:?\s*(?P<text>.*)$"
@@ -78,14 +84,28 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Header:
+    """The comment header of one ``.rq`` file (``queries/README.md``)."""
+
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...] = ()
+    columns: tuple[Column, ...] = ()
+    #: only counts: runs over all case data for callers who may not read everything, with small
+    #: cells suppressed (:func:`palermo.store.access.suppress_small_cells`)
+    aggregate: bool = False
+
+
+@dataclass(frozen=True)
 class NamedQuery:
-    """One named query, parsed and syntax-checked once."""
+    """One named query, its header parsed and its text syntax-checked once, at load."""
 
     name: str
     title: str
     description: str
     parameters: tuple[Parameter, ...]
     columns: tuple[Column, ...]
+    aggregate: bool
     text: str
     values_at: int  # offset just after the "{" of the outermost WHERE group
 
@@ -96,6 +116,7 @@ class NamedQuery:
             "description": self.description,
             "parameters": [p.to_json() for p in self.parameters],
             "columns": [{"name": c.name, "description": c.description} for c in self.columns],
+            "aggregate": self.aggregate,
         }
 
     def bind(self, values: Mapping[str, str]) -> str:
@@ -183,45 +204,76 @@ def _blank_comments(text: str) -> str:
     )
 
 
+def parse_header(text: str, source: str | Path = "<query>") -> Header:
+    """The comment header of an ``.rq`` file's ``text``: the ``#`` lines it starts with.
+
+    Each line is a field (``# Title:``, ``# Description:``, ``# Parameter:``, ``# Column:``,
+    ``# Aggregate:``) or continues the field above it (``#`` and at least two spaces). Title and
+    Description are required, once each; Aggregate is ``true`` or ``false``, ``false`` when absent.
+    Any other line in the header raises :class:`ValueError` naming ``source``, so that a header
+    in another style fails at load (and in the test that parses every ``.rq`` file).
+    """
+    entries: list[tuple[str, list[str]]] = []  # each field with its text and continuation lines
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        continued = _CONTINUATION.match(line)
+        if continued and entries and entries[-1][0] != "Aggregate":
+            entries[-1][1].append(continued["text"].strip())
+            continue
+        field = _FIELD.match(line)
+        if field is None:
+            raise _header_error(source, number, line, "neither a field nor a continuation")
+        key = field["key"]
+        if key not in HEADER_FIELDS:
+            raise _header_error(source, number, line, f"unknown field {key!r}")
+        if key not in ("Parameter", "Column") and any(k == key for k, _ in entries):
+            raise _header_error(source, number, line, f"a second {key}")
+        entries.append((key, [field["value"].strip()]))
+    values: dict[str, list[str]] = {}
+    for key, parts in entries:
+        values.setdefault(key, []).append(" ".join(part for part in parts if part))
+    for key in ("Title", "Description"):
+        if not values.get(key, [""])[0]:
+            raise ValueError(f"{source}: the header has no {key}")
+    parameters = []
+    for value in values.get("Parameter", []):
+        pm = _PARAMETER.match(value)
+        if not pm or pm["type"] not in PARAMETER_TYPES:
+            raise ValueError(f"{source}: bad parameter line {value!r}")
+        parameters.append(
+            Parameter(pm["name"], pm["type"], pm["text"].strip(), pm["req"] == "required")
+        )
+    columns = []
+    for value in values.get("Column", []):
+        cm = _COLUMN.match(value)
+        if not cm:
+            raise ValueError(f"{source}: bad column line {value!r}")
+        columns.append(Column(cm["name"], cm["text"].strip()))
+    aggregate = values.get("Aggregate", ["false"])[0].lower()
+    if aggregate not in ("true", "false"):
+        raise ValueError(f"{source}: Aggregate is true or false, not {aggregate!r}")
+    return Header(
+        title=values["Title"][0],
+        description=values["Description"][0],
+        parameters=tuple(parameters),
+        columns=tuple(columns),
+        aggregate=aggregate == "true",
+    )
+
+
+def _header_error(source: str | Path, number: int, line: str, reason: str) -> ValueError:
+    fields = ", ".join(HEADER_FIELDS)
+    return ValueError(f"{source}, line {number}: {reason} (header fields: {fields}): {line!r}")
+
+
 def parse_named_query(path: Path) -> NamedQuery:
     """Read one ``.rq`` file: its header, and a syntax check of its text."""
     name = path.stem
     if not _NAME.fullmatch(name):
         raise ValueError(f"{path}: query names are lower-case kebab-case")
     text = path.read_text(encoding="utf-8")
-    title = ""
-    description: list[str] = []
-    parameters: list[Parameter] = []
-    columns: list[Column] = []
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            if line.strip():
-                break
-            continue
-        m = _HEADER.match(line)
-        if not m:
-            if description and line.startswith("#   "):
-                description.append(line[1:].strip())
-            continue
-        key, value = m.group(1).lower(), m.group(2).strip()
-        if key == "title":
-            title = value
-        elif key == "description":
-            description = [value]
-        elif key == "parameter":
-            pm = _PARAMETER.match(value)
-            if not pm or pm["type"] not in PARAMETER_TYPES:
-                raise ValueError(f"{path}: bad parameter line {value!r}")
-            parameters.append(
-                Parameter(pm["name"], pm["type"], pm["text"].strip(), pm["req"] == "required")
-            )
-        elif key == "column":
-            cm = _COLUMN.match(value)
-            if not cm:
-                raise ValueError(f"{path}: bad column line {value!r}")
-            columns.append(Column(cm["name"], cm["text"].strip()))
-    if not title:
-        raise ValueError(f"{path}: the header has no Title")
+    header = parse_header(text, path)
     where = _WHERE.search(_blank_comments(text))
     if where is None:
         raise ValueError(f"{path}: no WHERE group to bind parameters in")
@@ -230,7 +282,14 @@ def parse_named_query(path: Path) -> NamedQuery:
     except SyntaxError as exc:
         raise ValueError(f"{path}: {exc}") from None
     return NamedQuery(
-        name, title, " ".join(description), tuple(parameters), tuple(columns), text, where.end()
+        name=name,
+        title=header.title,
+        description=header.description,
+        parameters=header.parameters,
+        columns=header.columns,
+        aggregate=header.aggregate,
+        text=text,
+        values_at=where.end(),
     )
 
 

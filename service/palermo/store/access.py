@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,7 +44,6 @@ audit = logging.getLogger("palermo.audit")
 
 SCOPES = ("read", "write", "admin")
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-_AGGREGATE = re.compile(r"^#\s*Aggregate\s*:\s*(true|yes)\s*$", re.IGNORECASE | re.MULTILINE)
 
 #: Graphs everyone may read.
 OPEN_GRAPHS = (ONTOLOGY_GRAPH, SHAPES_GRAPH)
@@ -231,18 +229,6 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------------
 # Aggregate named queries
-
-
-def is_aggregate(query_text: str) -> bool:
-    """Whether a named query's header says ``# Aggregate: true``."""
-    header = []
-    for line in query_text.splitlines():
-        if not line.startswith("#"):
-            if line.strip():
-                break
-            continue
-        header.append(line)
-    return bool(_AGGREGATE.search("\n".join(header)))
 
 
 def suppress_small_cells(
