@@ -178,3 +178,9 @@ def test_schema_of_one_file_does_not_reach_another_call(classifier: Classifier) 
     [alone] = classifier.classify(graph)
     # Without the axiom the element is a means only by the range of pal:means.
     assert alone.assessment.trafficking.means == ("Means",)
+
+
+def test_every_case_file_is_in_the_manifest() -> None:
+    """A fixture left out of the manifest would never run."""
+    on_disk = {p.name for p in CASES.iterdir() if p.suffix in {".ttl", ".nt", ".jsonld"}}
+    assert on_disk == set(MANIFEST)
