@@ -1,4 +1,4 @@
-"""Load test: a live ``palermo serve`` (waitress) under mixed concurrent traffic (issue 4).
+"""Load test: a live ``palermo serve`` (waitress) under mixed concurrent traffic.
 
 Starts ``palermo serve`` on a temporary data directory (or uses ``--url``), then for a bounded time
 runs ``--clients`` concurrent clients, each picking at random:

@@ -2,8 +2,8 @@
 
 shared/STYLE.md: every term has exactly one English label, one English definition,
 rdfs:isDefinedBy its module, and a dcterms:source where an instrument applies; a missing one fails
-the build. The coverage list ``tests/ontology/expected-concepts.txt`` names every concept of
-issue 2 item 2 by its English label.
+the build. The coverage list ``tests/ontology/expected-concepts.txt`` names every concept the
+mission names (causes, responses, indicators, principles, processes) by its English label.
 """
 
 from __future__ import annotations

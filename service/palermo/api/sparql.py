@@ -19,6 +19,8 @@ from palermo.api.negotiation import RESULT_FORMATS, rdf_response, result_respons
 from palermo.errors import Forbidden, InputError, QuerySyntaxError, UnsupportedMediaType
 from palermo.loading.casegraphs import update_and_reclassify
 from palermo.rdf.guards import allow_list, check_outbound, inspect_sparql
+from palermo.rdf.namespaces import RDF, RDFS
+from palermo.rdf.namespaces import SD as SD_NS
 from palermo.store.access import audit_write, query_dataset, visibility
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
+SD = str(SD_NS)
 ENTAILMENT_OWL_RDF_BASED = "http://www.w3.org/ns/entailment/OWL-RDF-Based"
 ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"
 OWL2_RL_PROFILE = "http://www.w3.org/ns/owl-profile/RL"
@@ -132,7 +134,7 @@ def _query(query: str, pairs: list[tuple[str, str]]) -> Response:
     facts = inspect_sparql(query, base_iri=request.base_url)
     check_outbound(facts, allow_list(app.config.get("OUTBOUND_ALLOW")))
     # SPARQL 1.1 Protocol 2.1.4: a dataset given in the request replaces the query's and the
-    # service's; whichever applies is intersected with the graphs the caller may see (issue 4).
+    # service's; whichever applies is intersected with the graphs the caller may see.
     dataset = query_dataset(
         visibility(app.store, principal), facts, protocol_default=default, protocol_named=named
     )
@@ -188,8 +190,8 @@ def service_description() -> Response:
     def sd(name: str) -> ox.NamedNode:
         return ox.NamedNode(SD + name)
 
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    comment = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    rdf_type = ox.NamedNode(str(RDF.type))
+    comment = ox.NamedNode(str(RDFS.comment))
     triples = [
         ox.Triple(svc, rdf_type, sd("Service")),
         ox.Triple(svc, sd("endpoint"), endpoint),
@@ -201,7 +203,7 @@ def service_description() -> Response:
         # VoID and DCAT of the datasets (api/ontology.py).
         ox.Triple(
             dataset,
-            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+            ox.NamedNode(str(RDFS.seeAlso)),
             ox.NamedNode(url_for("ontology.void", _external=True)),
         ),
         ox.Triple(dataset, rdf_type, sd("Dataset")),

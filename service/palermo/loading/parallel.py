@@ -1,5 +1,5 @@
 """Bulk loading (``palermo load``): classification spread over processes, writes in batches, and an
-exact account of what was stored when the store fails part-way (issue 8).
+exact account of what was stored when the store fails part-way.
 
 Cases are independent (DESIGN.md, "Decision rules"), so a large file is cut into chunks of whole
 cases (:func:`palermo.reasoning.casegraph.partition`, the cut both reasoning paths use) and the

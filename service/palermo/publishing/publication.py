@@ -31,14 +31,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from palermo import resources
-from palermo.rdf.namespaces import ONTOLOGY_IRI, PAL, SHAPES_IRI
+from palermo.rdf.namespaces import ONTOLOGY_IRI, OWL, PAL, RDF, SHAPES_IRI
 from palermo.rdf.parsing import read_file
 
 log = logging.getLogger(__name__)
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
-_OWL_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_OWL_ONTOLOGY = ox.NamedNode(str(OWL.Ontology))
+_OWL_VERSION_INFO = ox.NamedNode(str(OWL.versionInfo))
 
 
 @dataclass(frozen=True)

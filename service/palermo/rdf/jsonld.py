@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from palermo import resources
+from palermo.rdf.terms import XSD_STRING
 
 CONTEXT_IRI = "https://w3id.org/palermo/context.jsonld"
 
@@ -175,7 +176,7 @@ def compact(triples: Iterable[Any]) -> dict[str, Any]:
                         value = {"@value": str(o), "@language": o.language}
                     elif dt == coercion and isinstance(o.toPython(), bool | int):
                         value = o.toPython()
-                    elif dt in (None, _XSD_STRING):
+                    elif dt in (None, XSD_STRING):
                         value = str(o)
                     else:
                         value = {"@value": str(o), "@type": dt}
@@ -195,6 +196,3 @@ def compact(triples: Iterable[Any]) -> dict[str, Any]:
     if len(nodes) == 1:
         return {"@context": CONTEXT_IRI, **nodes[0]}
     return {"@context": CONTEXT_IRI, "@graph": nodes}
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -97,7 +97,7 @@ def parse_quads(
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None
-    check_rdf(text, syntax.name, source=source)  # nesting bombs and XML entities (issue 4)
+    check_rdf(text, syntax.name, source=source)  # nesting bombs and XML entities (rdf/guards.py)
     if syntax.oxigraph == ox.RdfFormat.JSON_LD:
         data = inline_palermo_context(data, default=default_context)
     try:

@@ -1,4 +1,4 @@
-"""Who may see and write which named graph (DESIGN.md, "Confidentiality"; issue 4).
+"""Who may see and write which named graph (DESIGN.md, "Confidentiality").
 
 Case data is about victims of crime. The rule is enforced inside query evaluation: every query runs
 over a dataset (default graph and named graphs, SPARQL 1.1 Query 13.2) built from the graphs the
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from palermo.errors import Unauthorized
 from palermo.rdf.guards import SparqlFacts
+from palermo.rdf.namespaces import XSD
 from palermo.store import metadata
 from palermo.store.interface import Store
 from palermo.store.metadata import METADATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 audit = logging.getLogger("palermo.audit")
 
 SCOPES = ("read", "write", "admin")
-_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_XSD_INTEGER = str(XSD.integer)
 
 #: Graphs everyone may read.
 OPEN_GRAPHS = (ONTOLOGY_GRAPH, SHAPES_GRAPH)
