@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, URIRef
 
-from conftest import CASE_CHILD, CASE_VIOLATION, store_snapshot
+from support.constants import CASE_CHILD, CASE_VIOLATION
+from support.graphs import store_snapshot
 
 PAL = "https://w3id.org/palermo/ontology#"
 

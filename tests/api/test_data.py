@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from conftest import CASE_CHILD, READ, WRITE, store_snapshot
+from support.constants import CASE_CHILD, READ, WRITE
+from support.graphs import store_snapshot
 
 G = "http://example.org/gsp/g1"
 TTL = "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, RDF, Graph
 
-from conftest import parse_rdf
+from support.graphs import parse_rdf
 
 
 @pytest.mark.parametrize(

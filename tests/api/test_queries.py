@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import READ
+from support.constants import READ
 
 PAL = "https://w3id.org/palermo/ontology#"
 

@@ -9,7 +9,8 @@ import json
 import pytest
 from rdflib import Graph, URIRef
 
-from conftest import READ, WRITE, parse_rdf, store_snapshot
+from support.constants import READ, WRITE
+from support.graphs import parse_rdf, store_snapshot
 
 COUNT_CASES = (
     "PREFIX pal: <https://w3id.org/palermo/ontology#> "

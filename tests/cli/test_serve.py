@@ -7,10 +7,8 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from conftest import CASE_CHILD, CASE_SMUGGLING, CASE_TRAFFICKING, WRITE_TOKEN
+from support.constants import CASE_CHILD, CASE_SMUGGLING, CASE_TRAFFICKING, WRITE_TOKEN
+from support.servers import PalermoServer
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +25,6 @@ COUNT = (
     "PREFIX pal: <https://w3id.org/palermo/ontology#> "
     "SELECT (COUNT(?c) AS ?n) WHERE { ?c a pal:Case }"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -56,42 +49,11 @@ def _exe() -> str:
     return str(Path(sys.executable).with_name("palermo"))
 
 
-class Server:
-    """A ``palermo serve`` subprocess on a free port, waited for until /health answers."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [_exe(), "serve", "--port", str(self.port), "--data-dir", str(data_dir)],
-            env=_env(data_dir),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("palermo serve did not answer /health") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stderr:
-            self.process.stderr.close()
+def _serve(data_dir: Path) -> PalermoServer:
+    """``palermo serve`` on the store in ``data_dir``, with the write token."""
+    return PalermoServer(
+        "--data-dir", str(data_dir), env={"PALERMO_TOKENS": f"{WRITE_TOKEN}:write"}
+    )
 
 
 def _write_cases(folder: Path) -> list[Path]:
@@ -104,14 +66,13 @@ def _write_cases(folder: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[Server]:
+def live_server(tmp_path_factory) -> Iterator[PalermoServer]:
     folder = tmp_path_factory.mktemp("live")
     data_dir = folder / "data"
     done = _palermo("load", "--public", *map(str, _write_cases(folder)), data_dir=data_dir)
     assert done.returncode == 0, done.stderr
-    server = Server(data_dir)
-    yield server
-    server.stop()
+    with _serve(data_dir) as server:
+        yield server
 
 
 # -- SPARQLWrapper --------------------------------------------------------------------------------
@@ -211,13 +172,12 @@ def test_everything_is_still_there_after_a_restart(tmp_path):
     )
     url = "/sparql?" + urllib.parse.urlencode({"query": query})
     answers = []
-    for _ in range(2):
-        server = Server(data_dir)
-        try:
+    with _serve(data_dir) as server:
+        for restart in (False, True):
+            if restart:
+                server.restart()
             with urllib.request.urlopen(_authorised(server.url + url)) as r:
                 answers.append(json.load(r)["results"]["bindings"])
-        finally:
-            server.stop()
     assert len(answers[0]) == 3
     assert answers[0] == answers[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import WRITE
+from support.constants import WRITE
 
 from .runner import PROTOCOL_MANIFEST, read_manifest, run
 

@@ -4,12 +4,7 @@ link answers 200; screenshots go to tests/_artifacts/."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from support import paths
+from support.servers import PalermoServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = paths.ARTIFACTS
@@ -36,37 +32,11 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
-    exe = Path(sys.executable).with_name("palermo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PALERMO_")}
-    process = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--memory", "--examples"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url + "/health", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("palermo serve did not start")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    """The base URL of a ``palermo serve --memory --examples`` subprocess on a free port."""
+    with PalermoServer("--memory", "--examples") as live:
+        yield live.url
 
 
 @pytest.fixture(scope="module")

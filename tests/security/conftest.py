@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CASE_TRAFFICKING, WRITE, base_config
+from support.constants import CASE_TRAFFICKING, WRITE, base_config
 
 READ_OTHER_TOKEN = "token-read-other-dataset"
 WRITE_OTHER_TOKEN = "token-write-other-dataset"

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import READ, WRITE, store_snapshot
 from security.conftest import WRONG, security_config
+from support.constants import READ, WRITE
+from support.graphs import store_snapshot
 
 LIMIT = 100_000  # MAX_BODY_BYTES in this module
 RDF_XML_HEAD = (

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import WRITE
+from support.constants import WRITE, WRITE_TOKEN
+from support.servers import PalermoServer
 
 PAL = "https://w3id.org/palermo/ontology#"
 CASES = 300
@@ -66,17 +67,9 @@ def test_sigkill_in_the_middle_of_a_bulk_load(tmp_path):
     """A live ``palermo serve`` takes case graphs from 8 concurrent clients; it is SIGKILLed once
     20 writes were acknowledged, with more in flight. Every acknowledged case is present, and
     every case is whole or absent."""
-    from test_cli_serve import Server
-
-    server = Server(tmp_path / "data")
-    log = bytearray()
-
-    def drain() -> None:  # a full stderr pipe would block the server
-        while chunk := server.process.stderr.read1(4096):
-            log.extend(chunk)
-
-    drainer = threading.Thread(target=drain, daemon=True)
-    drainer.start()
+    server = PalermoServer(
+        "--data-dir", str(tmp_path / "data"), env={"PALERMO_TOKENS": f"{WRITE_TOKEN}:write"}
+    )
     acknowledged: list[int] = []
     enough = threading.Event()
     lock = threading.Lock()
@@ -108,13 +101,10 @@ def test_sigkill_in_the_middle_of_a_bulk_load(tmp_path):
     for t in threads:
         t.start()
     reached = enough.wait(timeout=300)
-    server.process.send_signal(signal.SIGKILL)
-    server.process.wait(timeout=30)
+    server.kill()
     for t in threads:
         t.join(timeout=70)
-    drainer.join(timeout=10)
-    server.process.stderr.close()
-    assert reached, bytes(log[-2000:]).decode("utf-8", "replace")
+    assert reached, server.stderr[-2000:]
     assert server.process.returncode == -signal.SIGKILL
     present = assert_each_case_whole_or_absent(tmp_path / "data")
     assert present >= len(acknowledged)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import WRITE
 from security.conftest import security_config
+from support.constants import WRITE
 
 
 class Listener:

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import READ, WRITE
 from security.conftest import (
     PUBLIC_GRAPH,
     READ_OTHER,
@@ -56,6 +55,7 @@ from security.conftest import (
     WRITE_OTHER,
     WRONG,
 )
+from support.constants import READ, WRITE
 
 METADATA = "https://w3id.org/palermo/graph/service"
 PAL = "PREFIX pal: <https://w3id.org/palermo/ontology#> "

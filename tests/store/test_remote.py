@@ -18,18 +18,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-from conftest import (
-    CASE_CHILD,
-    CASE_TRAFFICKING,
-    WRITE_TOKEN,
-    OxigraphServer,
-    oxigraph_binary_missing,
-)
 from palermo.rdf.terms import to_triples
 from palermo.store.metadata import METADATA_GRAPH
 from palermo.store.oxigraph import OxigraphStore
 from palermo.store.remote import Endpoints, RemoteStore
 from support import synthetic
+from support.constants import CASE_CHILD, CASE_TRAFFICKING, WRITE_TOKEN
+from support.servers import OxigraphServer, PalermoServer, oxigraph_binary_missing
 
 pytestmark = pytest.mark.skipif(
     oxigraph_binary_missing() is not None, reason=str(oxigraph_binary_missing())
@@ -233,37 +228,11 @@ def test_a_load_names_exactly_the_cases_a_dead_store_did_not_take(tmp_path, many
 # -- stateless workers ----------------------------------------------------------------------------
 
 
-class Serve:
+def _serve(store_url: str) -> PalermoServer:
     """A ``palermo serve`` worker on a remote store."""
-
-    def __init__(self, store_url: str) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        env.update(PALERMO_STORE_URL=store_url, PALERMO_TOKENS=f"{WRITE_TOKEN}:write")
-        self.process = subprocess.Popen(
-            [_exe(), "serve", "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def wait(self) -> None:
-        while True:
-            assert self.process.poll() is None, "palermo serve exited"
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1).close()
-                return
-            except OSError:
-                threading.Event().wait(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
+    return PalermoServer(
+        env={"PALERMO_STORE_URL": store_url, "PALERMO_TOKENS": f"{WRITE_TOKEN}:write"}
+    )
 
 
 def _put(url: str, graph: str, turtle: str) -> int:
@@ -296,26 +265,22 @@ def _labels(url: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_two_workers_on_one_store_give_the_same_answers(tmp_path):
-    server = OxigraphServer(tmp_path / "shared")
-    one, two = Serve(server.url), Serve(server.url)
-    try:
-        one.wait()
-        two.wait()
+    with (
+        OxigraphServer(tmp_path / "shared") as server,
+        _serve(server.url) as one,
+        _serve(server.url) as two,
+    ):
         assert _put(one.url, "http://example.org/g/t", CASE_TRAFFICKING) in {201, 204}
         assert _labels(two.url) == _labels(one.url) != {}
         assert _put(two.url, "http://example.org/g/c", CASE_CHILD) in {201, 204}
         assert len(_labels(one.url)) == 2
         assert _labels(one.url) == _labels(two.url)
-    finally:
-        one.stop()
-        two.stop()
-        server.stop()
 
 
 # -- classification over processes ----------------------------------------------------------------
 
 
-def test_classification_over_processes_gives_the_same_writes(tmp_path):
+def test_classification_over_processes_gives_the_same_writes(tmp_path, classifier):
     from palermo.loading.parallel import classify_files
 
     graph = Graph()
@@ -325,9 +290,216 @@ def test_classification_over_processes_gives_the_same_writes(tmp_path):
     path.write_bytes(ox.serialize(list(to_triples(graph)), format=ox.RdfFormat.N_TRIPLES))
 
     def answers(workers: int) -> dict[str, tuple[str, ...]]:
-        writes = classify_files([path], reasoner="fast", workers=workers)
+        writes = classify_files([path], classifier=classifier, reasoner="fast", workers=workers)
         return {case: w.labels for w in writes for case in w.cases}
 
     single = answers(1)
     assert len(single) == 240
     assert answers(2) == single
+
+
+# -- HTTP behaviour, against a server whose answers each test scripts -----------------------------
+
+
+class ScriptedStore:
+    """A loopback HTTP/1.1 server that answers each request with the next scripted action.
+
+    ``ok`` answers (keeping the connection open), ``stale`` answers and then closes the connection
+    without saying so (a keep-alive connection the server dropped while idle), ``drop`` reads the
+    request and closes without answering (the outcome is unknown to the client), ``cut`` closes in
+    the middle of the answer, ``503`` and ``502`` answer so, ``stream`` sends a result that never
+    ends until the client goes away. The last action repeats. ``seen`` lists the requests that
+    arrived, whole.
+    """
+
+    def __init__(self, *actions: str, port: int = 0, start: bool = True) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.actions = list(actions)
+        self.seen: list[tuple[str, str]] = []
+        self.stream_ended = threading.Event()
+        self.closed_after_answer = threading.Event()
+        store = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                store.answer(self)
+
+            do_HEAD = do_POST = do_PUT = do_DELETE = do_GET
+
+        self._server_class = ThreadingHTTPServer
+        self._handler = Handler
+        self.port = port
+        self._server = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        self._server = self._server_class(("127.0.0.1", self.port), self._handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def answer(self, handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        handler.rfile.read(length)
+        self.seen.append((handler.command, handler.path))
+        action = self.actions.pop(0) if len(self.actions) > 1 else self.actions[0]
+        if action == "drop":
+            handler.close_connection = True
+            return
+        if action == "stream":
+            self._stream(handler)
+            return
+        status = int(action) if action.isdigit() else 200
+        body = b"" if status != 200 else b'{"head": {}, "boolean": true}'
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/sparql-results+json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(body[: len(body) // 2] if action == "cut" else body)
+        handler.wfile.flush()
+        if action == "cut":
+            handler.close_connection = True
+        if action == "stale":
+            import socket
+
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_WR)  # FIN now, without a Connection header
+            self.closed_after_answer.set()
+
+    def _stream(self, handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/sparql-results+json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+
+        def chunk(data: bytes) -> bytes:
+            return b"%x\r\n%s\r\n" % (len(data), data)
+
+        rows = b'{"x": {"type": "literal", "value": "a row of a runaway query"}},' * 50
+        try:
+            handler.wfile.write(chunk(b'{"head": {"vars": ["x"]}, "results": {"bindings": ['))
+            while True:
+                handler.wfile.write(chunk(rows))
+                handler.wfile.flush()
+        except OSError:
+            self.stream_ended.set()
+        handler.close_connection = True
+
+
+@pytest.fixture
+def scripted():
+    made: list[ScriptedStore] = []
+
+    def factory(*actions: str, **kwargs) -> ScriptedStore:
+        made.append(ScriptedStore(*actions, **kwargs))
+        return made[-1]
+
+    yield factory
+    for server in made:
+        server.stop()
+
+
+def _remote(server: ScriptedStore, **kwargs) -> RemoteStore:
+    return RemoteStore(Endpoints.under(server.url), backoff=0.01, **kwargs)
+
+
+INSERT = "INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }"
+
+
+def test_an_idempotent_request_is_retried_through_transient_failures(scripted):
+    """A query is a POST, idempotent all the same: retried when the connection closes before an
+    answer or in the middle of one, and on 503 and 502."""
+    server = scripted("drop", "cut", "503", "502", "ok")
+    store = _remote(server, retries=4)
+    try:
+        assert bool(store.query("ASK {}"))
+    finally:
+        store.close()
+    assert server.seen == [("POST", "/query")] * 5
+
+
+def test_retries_are_bounded_and_reported(scripted):
+    from palermo.errors import StoreError
+
+    server = scripted("503")
+    store = _remote(server, retries=2)
+    try:
+        with pytest.raises(StoreError) as failed:
+            store.replace_graph("http://example.org/g", [])
+    finally:
+        store.close()
+    assert len(server.seen) == 3
+    assert failed.value.extensions["attempts"] == 3
+    assert "HTTP 503" in failed.value.detail
+
+
+@pytest.mark.parametrize("action", ["drop", "503"])
+def test_a_non_idempotent_request_that_reached_the_server_is_never_sent_again(scripted, action):
+    from palermo.errors import StoreError
+
+    server = scripted(action, "ok")
+    store = _remote(server, retries=3)
+    try:
+        with pytest.raises(StoreError):
+            store.update(INSERT)
+    finally:
+        store.close()
+    assert server.seen == [("POST", "/update")]
+
+
+def test_a_non_idempotent_request_is_retried_while_the_connection_is_refused(scripted):
+    from support.servers import free_port
+
+    server = scripted("ok", port=free_port(), start=False)
+    store = RemoteStore(Endpoints.under(server.url), retries=10)
+    threading.Timer(0.5, server.start).start()
+    try:
+        store.update(INSERT)  # refused until the server listens, then sent once
+    finally:
+        store.close()
+    assert server.seen == [("POST", "/update")]
+
+
+def test_a_keep_alive_connection_the_server_dropped_does_not_fail_a_write(scripted):
+    server = scripted("stale", "ok")
+    store = _remote(server, retries=3)
+    try:
+        assert store.has_graph("http://example.org/g")
+        assert server.closed_after_answer.wait(30)
+        store.update(INSERT)  # on a new connection: sent once, answered
+        assert store.has_graph("http://example.org/g")
+    finally:
+        store.close()
+    assert [method for method, _path in server.seen] == ["HEAD", "POST", "HEAD"]
+
+
+def test_a_read_deadline_stops_a_runaway_result_stream(scripted):
+    from palermo.errors import StoreError
+
+    server = scripted("stream")
+    store = _remote(server, retries=3, query_timeout=0.5)
+    try:
+        with pytest.raises(StoreError) as failed:
+            store.query("SELECT ?x WHERE { ?x ?p ?o }")
+    finally:
+        store.close()
+    assert "did not answer within" in failed.value.detail
+    assert len(server.seen) == 1  # a timeout is not retried
+    assert server.stream_ended.wait(30)  # the connection was closed: the server stops sending

@@ -3,20 +3,17 @@ driven by Playwright (never a downloaded browser). Screenshots go to ``tests/_ar
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_ROOT / "tests" / "_artifacts" / "web"
+from support import paths
+from support.constants import READ_TOKEN
+from support.servers import PalermoServer
+
+ARTIFACTS = paths.ARTIFACTS / "web"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -27,51 +24,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-READ_TOKEN = "web-test-reader-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
     """The base URL of a ``palermo serve --memory --examples`` subprocess on a free port."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PALERMO_")}
-    env["PALERMO_TOKENS"] = f"{READ_TOKEN}:read"
-    exe = str(Path(sys.executable).with_name("palermo"))
-    process = subprocess.Popen(
-        [exe, "serve", "--memory", "--examples", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("palermo serve did not answer /health") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stderr.close()
+    with PalermoServer(
+        "--memory", "--examples", env={"PALERMO_TOKENS": f"{READ_TOKEN}:read"}
+    ) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")

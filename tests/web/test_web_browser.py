@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import READ_TOKEN
+from support.constants import READ_TOKEN
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
