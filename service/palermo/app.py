@@ -11,7 +11,7 @@ from flask import Flask, Response, request
 from palermo import resources
 from palermo.api import classify, data, errors, health, ontology, queries, sparql, web
 from palermo.api.context import Palermo
-from palermo.api.limits import ChunkedBodyLimit
+from palermo.api.limits import refuse_streamed_body_over_limit
 from palermo.classification.classifier import Classifier
 from palermo.config import load_config
 from palermo.loading.casegraphs import load_files, load_service_graphs
@@ -37,9 +37,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("palermo")
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_BODY_BYTES"])
-    # Bodies without Content-Length (chunked) are bounded too (issue 4).
-    limit = int(settings["MAX_BODY_BYTES"])
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, limit)  # type: ignore[method-assign]
+    # A streamed (chunked) body over the limit is refused, where Flask would cut it short.
+    app.before_request(refuse_streamed_body_over_limit)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     tokens = TokenTable(str(settings["TOKENS"]))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 from flask import Response, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_list_header
 
 from palermo.errors import NotAcceptable
 from palermo.rdf.namespaces import CORE, prefixes
@@ -31,7 +33,8 @@ PREFIXES = prefixes(*CORE, "sd")
 
 
 def negotiate(offered: Iterable[str]) -> str:
-    """The best of ``offered`` for the request's Accept header (the first when none is sent)."""
+    """The best of ``offered`` for the request's Accept header (the first when none is sent);
+    :class:`~palermo.errors.NotAcceptable` (406) when the client accepts none of them."""
     offered = list(offered)
     header = request.headers.get("Accept")
     if not header:
@@ -44,36 +47,36 @@ def negotiate(offered: Iterable[str]) -> str:
     return best
 
 
-def best_match(header: str, offered: list[str]) -> str | None:
-    """RFC 9110 12.5.1: the offered type with the highest quality; media-type parameters other
-    than ``q`` (``charset=utf-8``) are ignored, and ties go to the server's order."""
-    ranges: list[tuple[str, float]] = []
-    for item in header.split(","):
-        parts = [p.strip() for p in item.split(";")]
-        if not parts[0]:
-            continue
-        q = 1.0
-        for param in parts[1:]:
-            key, _, value = param.partition("=")
+def best_match(header: str, offered: Sequence[str]) -> str | None:
+    """The offered type of the highest quality for an Accept header (RFC 9110, 12.5.1).
+
+    Werkzeug splits the header (commas inside quoted strings included) and matches the ranges
+    (:class:`~werkzeug.datastructures.MIMEAccept`): a type takes the quality of the most specific
+    range that matches it, so ``text/html;q=0, */*`` refuses HTML and accepts the rest. Where
+    ``request.accept_mimetypes.best_match`` answers otherwise, Palermo keeps its own rules:
+
+    - ties go to the server's order (Werkzeug prefers the type a more specific range names: for
+      ``text/*, application/rdf+xml`` it gives RDF/XML, Palermo the first offered, Turtle);
+    - media-type parameters other than ``q`` are ignored (Werkzeug matches
+      ``text/turtle;charset=utf-8`` to no offered type);
+    - ``q`` is read leniently (``q = 0.5``) and taken as written, ``0`` when it is not a number
+      (Werkzeug drops such a range, so ``text/turtle;q=x, */*;q=0.5`` would give Turtle);
+    - of a range given twice, the first counts.
+    """
+    ranges: dict[str, float] = {}
+    for item in parse_list_header(header):
+        media, *params = item.split(";")
+        quality = 1.0
+        for key, _, value in (param.partition("=") for param in params):
             if key.strip().lower() == "q":
                 try:
-                    q = float(value)
+                    quality = float(value)
                 except ValueError:
-                    q = 0.0
-        ranges.append((parts[0].lower(), q))
-
-    def quality(media: str) -> tuple[float, int]:
-        kind = media.split("/", 1)[0] + "/*"
-        best = (-1.0, -1)
-        for rng, q in ranges:
-            specificity = 2 if rng == media else 1 if rng == kind else 0 if rng == "*/*" else -1
-            if specificity >= 0 and specificity > best[1]:
-                best = (q, specificity)
-        return best
-
-    scored = [(quality(m)[0], -i, m) for i, m in enumerate(offered)]
-    q, _, media = max(scored)
-    return media if q > 0 else None
+                    quality = 0.0
+        ranges.setdefault(media.strip().lower(), quality)
+    accept = MIMEAccept(list(ranges.items()))
+    quality, _, media = max((accept.quality(m), -i, m) for i, m in enumerate(offered))
+    return media if quality > 0 else None
 
 
 def rdf_response(triples: Iterable[ox.Triple], *, status: int = 200) -> Response:

@@ -27,6 +27,19 @@ says which (module :data:`UNION_PARAMETER`).
 
 No case data is cached in the process: every answer comes from the server, so any number of
 workers on one store give the same answers.
+
+The HTTP is ``http.client`` with a pool and a retry loop of its own, kept after weighing urllib3
+2.x (``PoolManager``, ``urllib3.util.Retry``) against it. A prototype on urllib3 passed every test
+in tests/store/test_remote.py but one, for about 40 lines less and one more dependency: ``Retry``
+ends where the response headers arrive, so an answer cut off half-way is not retried when read
+with ``preload_content=False``, and with ``preload_content=True`` the deadline that stops a runaway
+query stream cannot be kept (urllib3's read timeout bounds each socket read, not the answer);
+closing that gap means a second retry loop beside ``Retry``. The rest had to be worked around too:
+a request that is not idempotent needs a pool of its own to be sure of a fresh connection (a pooled
+one is checked with ``is_connection_dropped``, which cannot see a close that races the send),
+``allowed_methods`` leaves out POST (every query and write here), ``Retry-After`` is obeyed however
+long it asks, and retries are logged only through a ``Retry`` subclass. Here the whole policy (what
+is transient, what is idempotent, how long to wait) is one loop, :meth:`RemoteStore._request`.
 """
 
 from __future__ import annotations
@@ -217,6 +230,8 @@ class RemoteStore:
                 if time.monotonic() > deadline:
                     raise TimeoutError
             data = b"".join(chunks)
+            if response.length:  # closed before Content-Length bytes came: a lost connection
+                raise http.client.IncompleteRead(data, response.length)
         except ConnectionRefusedError as exc:
             self._forget(url, conn)
             raise _Transient(f"connection refused ({exc.strerror or exc})") from None
