@@ -365,6 +365,28 @@ def orphan_case_graphs(names: Iterable[str], recorded: Collection[str]) -> list[
     return orphans
 
 
+class RecordReader:
+    """The reads of the metadata graph both backends share; a backend supplies
+    :meth:`_select`, a SELECT over the store's own dataset."""
+
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        raise NotImplementedError
+
+    def case_records(self) -> list[CaseRecord]:
+        return records_from_rows(self._select(records_query(None)))
+
+    def case_record(self, graph: str) -> CaseRecord | None:
+        found = records_from_rows(self._select(records_query(graph)))
+        return found[0] if found else None
+
+    def datasets(self) -> list[Dataset]:
+        return datasets_from_rows(self._select(DATASETS_QUERY))
+
+    def stored_public(self, dataset: str) -> bool | None:
+        """Whether ``dataset`` is public, private, or not stored (None)."""
+        return stored_public(self._select(access_rights_query(dataset)))
+
+
 def licence_query(dataset: str) -> str:
     """The SELECT of the licences recorded for a dataset (``?l``)."""
     return f"SELECT ?l WHERE {{ GRAPH {_META} {{ <{dataset_iri(dataset)}> {_LICENSE} ?l }} }}"

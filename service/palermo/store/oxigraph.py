@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from palermo.errors import StoreError
 from palermo.rdf.terms import to_triples
 from palermo.store import metadata
-from palermo.store.interface import CaseGraphWrite, CaseRecord, Dataset, solutions
+from palermo.store.interface import CaseGraphWrite, Dataset, solutions
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
 
-class OxigraphStore:
+class OxigraphStore(metadata.RecordReader):
     """The embedded store: pyoxigraph on disk (``path``) or in memory (``path=None``).
 
     Writes are serialised by a lock so that a replace (drop + insert) is never interleaved with
@@ -81,24 +81,8 @@ class OxigraphStore:
     def count_quads(self) -> int:
         return len(self._store)
 
-    def case_records(self) -> list[CaseRecord]:
-        return self._records(None)
-
-    def case_record(self, graph: str) -> CaseRecord | None:
-        found = self._records(graph)
-        return found[0] if found else None
-
-    def _records(self, graph: str | None) -> list[CaseRecord]:
-        return metadata.records_from_rows(
-            solutions(self._store.query(metadata.records_query(graph)))
-        )
-
-    def datasets(self) -> list[Dataset]:
-        return metadata.datasets_from_rows(solutions(self._store.query(metadata.DATASETS_QUERY)))
-
-    def _stored_public(self, dataset: str) -> bool | None:
-        rows = solutions(self._store.query(metadata.access_rights_query(dataset)))
-        return metadata.stored_public(rows)
+    def _select(self, sparql: str) -> ox.QuerySolutions:
+        return solutions(self._store.query(sparql))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -174,7 +158,7 @@ class OxigraphStore:
         if not writes:
             return
         with self._write_lock:
-            new = metadata.check_access_rights(dataset, self._stored_public(dataset), public)
+            new = metadata.check_access_rights(dataset, self.stored_public(dataset), public)
             # Only what exists is dropped: on disk, each DROP or DELETE costs a transaction step
             # even when it finds nothing (a fresh import of 21,000 cases).
             stale = {
@@ -210,7 +194,7 @@ class OxigraphStore:
         Returns the number of quads written."""
         metadata.check_dataset_name(dataset)
         with self._write_lock:
-            if metadata.check_access_rights(dataset, self._stored_public(dataset), public):
+            if metadata.check_access_rights(dataset, self.stored_public(dataset), public):
                 self._update(metadata.dataset_update(dataset, bool(public), replace=False))
             count = 0
             try:
@@ -233,7 +217,7 @@ class OxigraphStore:
     def sweep_incomplete(self) -> int:
         """Remove case graphs that have no dataset record (a bulk write stopped half-way), with
         their inference graphs and records. Returns how many case graphs went."""
-        rows = solutions(self._store.query(metadata.RECORDED_GRAPHS_QUERY))
+        rows = self._select(metadata.RECORDED_GRAPHS_QUERY)
         recorded = {row["g"].value for row in rows}
         names = [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
         orphans = metadata.orphan_case_graphs(names, recorded)

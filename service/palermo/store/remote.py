@@ -62,7 +62,7 @@ from palermo.errors import StoreError
 from palermo.rdf.namespaces import graph_iri
 from palermo.rdf.terms import to_triples
 from palermo.store import metadata
-from palermo.store.interface import CaseGraphWrite, CaseRecord, Dataset
+from palermo.store.interface import CaseGraphWrite, Dataset
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class _Transient(Exception):
     """A failure worth retrying (the server was briefly unavailable)."""
 
 
-class RemoteStore:
+class RemoteStore(metadata.RecordReader):
     """A SPARQL 1.1 Query/Update/Graph Store server, spoken to over HTTP (``http.client``).
 
     Each thread keeps its own keep-alive connection per host; requests that are not idempotent go
@@ -411,19 +411,6 @@ class RemoteStore:
             raise self._fail(status, data, "a dataset read")
         return iter(list(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
 
-    def case_records(self) -> list[CaseRecord]:
-        return self._records(None)
-
-    def case_record(self, graph: str) -> CaseRecord | None:
-        found = self._records(graph)
-        return found[0] if found else None
-
-    def _records(self, graph: str | None) -> list[CaseRecord]:
-        return metadata.records_from_rows(self._select(metadata.records_query(graph)))
-
-    def datasets(self) -> list[Dataset]:
-        return metadata.datasets_from_rows(self._select(metadata.DATASETS_QUERY))
-
     # -- writing ------------------------------------------------------------------------------
 
     def _send_update(self, sparql: str, *, idempotent: bool) -> None:
@@ -499,7 +486,7 @@ class RemoteStore:
         metadata.check_dataset_name(dataset)
         if not writes:
             return
-        stored = metadata.stored_public(self._select(metadata.access_rights_query(dataset)))
+        stored = self.stored_public(dataset)
         new = metadata.check_access_rights(dataset, stored, public)
         started = time.perf_counter()
         update = metadata.case_graphs_update(
