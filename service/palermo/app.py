@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from palermo import resources
-from palermo.api import classify, data, errors, health, ontology, queries, sparql, web
+from palermo.api import classify, data, errors, health, ontology, queries, sparql, validations, web
 from palermo.api.context import Palermo
 from palermo.api.limits import refuse_streamed_body_over_limit
 from palermo.classification.classifier import Classifier
@@ -20,6 +20,7 @@ from palermo.sparql.named import load_named_queries
 from palermo.sparql.runner import QueryRunner
 from palermo.store.access import TokenTable
 from palermo.store.backends import open_store
+from palermo.validation.jobs import open_validation_jobs
 from palermo.validation.shapes import contract_shape_files, load_shapes
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         classifier=classifier,
         shapes=shapes,
         contract=contract,
+        validations=open_validation_jobs(settings, shapes=shapes),
     )
 
-    for module in (sparql, data, classify, queries, ontology, health, web):
+    for module in (sparql, data, classify, validations, queries, ontology, health, web):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_cors)
@@ -102,5 +104,6 @@ def _cors(response: Response) -> Response:
 def close_app(app: Flask) -> None:
     """Release the store and the query workers (tests and ``palermo serve`` on exit)."""
     ext: Palermo = app.extensions["palermo"]
+    ext.validations.close()
     ext.runner.close()
     ext.store.close()

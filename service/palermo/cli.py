@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from palermo import __version__
 from palermo.errors import PalermoError
+
+if TYPE_CHECKING:
+    from palermo.classification.classifier import Reasoner
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +27,7 @@ log = logging.getLogger(__name__)
 class PalermoGroup(click.Group):
     """A click group that turns :class:`PalermoError` into a one-line message and an exit code."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PalermoError as exc:
@@ -82,18 +87,25 @@ def classify(fmt: str, reasoner: str, files: tuple[Path, ...]) -> None:
     show_default=True,
     help="A plain-text summary, JSON, or the sh:ValidationReport in Turtle.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),  # palermo.validation.validator.ENGINES
+    default="fast",
+    show_default=True,
+    help="The fast engine (the shapes compiled to SPARQL on Oxigraph) or pySHACL, the "
+    "reference. Both give the same report.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate_command(fmt: str, files: tuple[Path, ...]) -> None:
+def validate_command(fmt: str, engine: str, files: tuple[Path, ...]) -> None:
     """SHACL-validate FILES against the shapes (case-graph contract, privacy, partner datasets).
 
     The files are read into one graph. Exit 0 when it conforms (warnings are printed but
     allowed), 1 when there are violations, 2 when a file cannot be read.
     """
-    from palermo.rdf.parsing import read_graph
     from palermo.validation.shapes import load_shapes
-    from palermo.validation.validator import validate
+    from palermo.validation.validator import validate_files
 
-    outcome = validate(read_graph(files), shapes=load_shapes())
+    outcome = validate_files(files, shapes=load_shapes(), engine=engine)
     if fmt == "json":
         click.echo(outcome.to_json())
     elif fmt == "turtle":
@@ -153,10 +165,26 @@ def serve_command(
     app = create_app(config)
     where = config.get("STORE_URL") or ("memory" if config.get("MEMORY") else config["DATA_DIR"])
     click.echo(f"palermo: serving http://{host}:{port}/ (store: {where})", err=True)
+    # SIGTERM (a process manager stopping the service) ends it like Ctrl-C: close_app runs, so
+    # running validation jobs are put back in the queue and the store is flushed.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    # waitress reads a whole body before the app sees it: no more than the largest the app takes.
+    largest = max(int(config["MAX_BODY_BYTES"]), int(config["MAX_VALIDATION_BYTES"]))
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="palermo")
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="palermo",
+            max_request_body_size=largest,
+        )
     finally:
         close_app(app)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @main.command("load")
@@ -212,7 +240,7 @@ def load_command(
                 dataset=dataset or ("public" if public else "private"),
                 public=public,
                 classifier=classifier,
-                reasoner=reasoner or config["REASONER"],
+                reasoner=cast("Reasoner", reasoner or config["REASONER"]),
                 workers=workers,
                 batch_size=batch_size,
                 progress=bar.update,
@@ -252,13 +280,13 @@ def query_command(query: str | None, name: str | None, params: tuple[str, ...], 
                 raise click.UsageError(f"--param {p!r}: write NAME=VALUE")
             values[key] = value
         text = get_named_query(load_named_queries(), name).bind(values)
-    elif query.startswith("@"):
+    elif query is not None and query.startswith("@"):
         try:
             text = Path(query[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(exc.strerror or str(exc), source=query[1:]) from None
     else:
-        text = query
+        text = query or ""
     config = _service_config()
     store = open_store(config)
     runner = QueryRunner(
@@ -270,7 +298,9 @@ def query_command(query: str | None, name: str | None, params: tuple[str, ...], 
         runner.close()
         store.close()
     if result.kind == "graph":
-        sys.stdout.buffer.write(ox.serialize(list(result.triples), format=ox.RdfFormat.N_TRIPLES))
+        sys.stdout.buffer.write(
+            ox.serialize(list(result.triples), format=ox.RdfFormat.N_TRIPLES) or b""
+        )
         return
     formats = {
         "json": ox.QueryResultsFormat.JSON,
@@ -408,13 +438,13 @@ def _run_import(
                     sink.write(to_ntriples(item.triples))
                 if load:
                     cases.append(item.triples)
-        if part is not None:
+        if part is not None and sink is not None and output is not None:
             sink.close()
             os.replace(part, output)
             part = None
     finally:
         source.close()
-        if part is not None:
+        if part is not None and sink is not None:
             sink.close()
             part.unlink(missing_ok=True)
     summary = source.summary
@@ -444,7 +474,7 @@ def _run_import(
                 dataset=dataset or ("public" if public else "private"),
                 public=public,
                 classifier=classifier,
-                reasoner=reasoner,
+                reasoner=cast("Reasoner", reasoner),
                 batch_size=2000,
                 progress=bar.update,
             ).labels

@@ -43,9 +43,27 @@ DEFAULTS: dict[str, Any] = {
     "QUERY_WORKERS": 4,
     # The dataset that case graphs written through SPARQL Update go to.
     "API_DATASET": "private",
+    # Validation jobs (POST /validations): the largest upload, counted after gzip too; seconds a
+    # finished job is kept; threads that run jobs; jobs queued or running in all, and per caller.
+    "MAX_VALIDATION_BYTES": 1024 * 1024 * 1024,
+    "VALIDATION_TTL": 7 * 24 * 3600,
+    "VALIDATION_WORKERS": 2,
+    "MAX_VALIDATION_JOBS": 8,
+    "MAX_VALIDATION_JOBS_PER_CALLER": 2,
 }
 
-_INT_KEYS = {"MAX_BODY_BYTES", "MAX_RESULT_ROWS", "MIN_CELL_SIZE", "STORE_RETRIES", "QUERY_WORKERS"}
+_INT_KEYS = {
+    "MAX_BODY_BYTES",
+    "MAX_RESULT_ROWS",
+    "MIN_CELL_SIZE",
+    "STORE_RETRIES",
+    "QUERY_WORKERS",
+    "MAX_VALIDATION_BYTES",
+    "VALIDATION_TTL",
+    "VALIDATION_WORKERS",
+    "MAX_VALIDATION_JOBS",
+    "MAX_VALIDATION_JOBS_PER_CALLER",
+}
 _FLOAT_KEYS = {"QUERY_TIMEOUT"}
 _BOOL_KEYS = {"MEMORY", "LOAD_EXAMPLES"}
 

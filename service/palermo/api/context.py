@@ -14,6 +14,7 @@ from palermo.sparql.named import NamedQuery
 from palermo.sparql.runner import QueryRunner
 from palermo.store.access import TokenTable
 from palermo.store.interface import Store
+from palermo.validation.jobs import ValidationJobs
 from palermo.validation.shapes import Shapes
 
 
@@ -28,6 +29,8 @@ class Palermo:
     #: every shape (``POST /validate``), and the case-graph contract alone (``POST /classify``)
     shapes: Shapes
     contract: Shapes
+    #: the validation jobs (``POST /validations``) and their worker threads
+    validations: ValidationJobs
 
 
 def palermo() -> Palermo:

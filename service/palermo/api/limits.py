@@ -30,9 +30,15 @@ class LengthRequired(PalermoError):
     exit_code = 2
 
 
+#: Routes that stream their body under a limit of their own (``POST /validations``).
+STREAMING_ENDPOINTS = frozenset({"validations.create"})
+
+
 def refuse_streamed_body_over_limit() -> None:
     """A ``before_request`` hook: read a streamed body up to the limit (Flask's own bounded
     stream, cached for the view) and refuse it if one byte more is waiting."""
+    if request.endpoint in STREAMING_ENDPOINTS:
+        return
     limit = request.max_content_length
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if chunked and not request.environ.get("wsgi.input_terminated"):

@@ -37,7 +37,7 @@ from palermo.errors import Unauthorized
 from palermo.rdf.guards import SparqlFacts
 from palermo.rdf.namespaces import XSD
 from palermo.store import metadata
-from palermo.store.interface import Store
+from palermo.store.interface import Store, solutions
 from palermo.store.metadata import METADATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def case_graphs_by_dataset(store: Store) -> dict[str, tuple[bool, set[str]]]:
     rows = store.query(
         metadata.GRAPHS_BY_DATASET_QUERY, default_graphs=[None], named_graphs=[METADATA_GRAPH]
     )
-    return metadata.graphs_by_dataset(rows)
+    return metadata.graphs_by_dataset(solutions(rows))
 
 
 def visibility(store: Store, principal: Principal) -> Visibility:

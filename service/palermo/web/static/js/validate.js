@@ -1,7 +1,10 @@
 // The Validate tab: a partner dataset to POST /validate; the SHACL report grouped by shape and by
-// focus node, in plain words, and the raw report (Turtle) to download.
+// focus node, in plain words, and the raw report (Turtle) to download. A large file goes to
+// POST /validations as a job instead: a progress bar while the page polls its status, then the
+// findings grouped by rule (the first of each, and how many more), and the full report as CSV
+// and Turtle downloads.
 
-import { call } from "./api.js";
+import { ApiError, call, getToken } from "./api.js";
 import { download, fill, h, mediaTypeFor, say } from "./dom.js";
 import { showError } from "./query.js";
 import { shorten } from "./table.js";
@@ -151,7 +154,162 @@ async function downloadRaw() {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// A large dataset as a job (POST /validations)
+
+const JOB_TYPES = { nq: "application/n-quads", trig: "application/trig", nt: "application/n-triples" };
+const POLL_FIRST_MS = 400;
+const POLL_MOST_MS = 3000;
+let jobRun = 0; // the job the page follows: polling for an older one stops
+
+const jobEl = (name) => document.getElementById(`job-${name}`);
+
+/** The media type of a file by its name, a ".gz" ending set aside. */
+function jobMediaType(name) {
+  const bare = name.replace(/\.gz$/i, "");
+  return JOB_TYPES[bare.toLowerCase().split(".").pop()] || mediaTypeFor(bare, "text/turtle");
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+}
+
+/** Show where the job is: a bar with its fraction when the service knows it, else moving. */
+function showProgress(phase, fraction) {
+  jobEl("status").hidden = false;
+  jobEl("phase").textContent = phase;
+  const bar = jobEl("progress");
+  if (fraction === null || fraction === undefined) bar.removeAttribute("value");
+  else bar.value = Math.round(fraction * 100);
+}
+
+/** POST the file as it is (a ".gz" file with Content-Encoding: gzip); the answer is 202. */
+async function upload(file, mediaType) {
+  const headers = { Accept: "application/json", "Content-Type": mediaType };
+  if (/\.gz$/i.test(file.name)) headers["Content-Encoding"] = "gzip";
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch("validations", { method: "POST", headers, body: file, cache: "no-store" }).catch(() => {
+    throw new ApiError(0, { title: "No answer", detail: "the upload did not reach the service" });
+  });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({ title: response.statusText })));
+  return response;
+}
+
+/** Poll the job's status until it is done or failed (null when a newer job took over). */
+async function follow(location, run) {
+  let wait = POLL_FIRST_MS;
+  for (;;) {
+    if (run !== jobRun) return null;
+    const status = await (await call(location, { accept: "application/json" })).json();
+    if (status.status === "done" || status.status === "failed") return status;
+    const started = status.started ? Math.max(0, Math.round((Date.now() - Date.parse(status.started)) / 1000)) : null;
+    const phase = status.status === "queued" ? "Waiting for a free worker on the service…" : `Checking: ${status.progress?.phase || "validating"}…`;
+    showProgress(started === null ? phase : `${phase} (${started} s)`, status.progress?.fraction);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 1.5, POLL_MOST_MS);
+  }
+}
+
+function findingLine(r, subject) {
+  const where = r.resultPath ? [" at ", h("code", {}, r.resultPath)] : "";
+  const value =
+    r.value !== null && r.value !== undefined && r.value !== r.focusNode
+      ? [", value found: ", h("code", {}, r.value.startsWith("_:") ? "an unnamed record" : r.value)]
+      : "";
+  return h("li", { class: `result sev-${r.severity}` }, "In ", focusWords(r.focusNode, subject), where, value);
+}
+
+function ruleGroup(rule) {
+  const s = SEVERITY[rule.severity] || SEVERITY.Info;
+  const { rules, subject } = shapeWords(rule.sourceShape);
+  return h(
+    "section",
+    { class: `rule-group sev-${rule.severity}`, "data-shape": rule.sourceShape, "data-count": rule.count },
+    h("h4", {}, h("span", { "aria-hidden": "true" }, `${s.icon} `), rules, " ", h("span", { class: "count" }, plural(rule.count, "finding", "findings"))),
+    h("p", { class: "msg" }, rule.message || COMPONENT[rule.sourceConstraintComponent] || "A rule is broken."),
+    h("p", { class: "hint" }, `${s.noun[0].toUpperCase()}${s.noun.slice(1)}s ${s.words}. Rule: `, h("code", {}, shorten(rule.sourceShape))),
+    h("ul", { class: "results-list" }, rule.results.map((r) => findingLine(r, subject))),
+    rule.more ? h("p", { class: "more" }, `… and ${plural(rule.more, "more finding", "more findings")} of this rule, listed in the CSV report.`) : "",
+  );
+}
+
+function downloadLink(status, format, type, label) {
+  const href = status.links[format];
+  const name = `validation-report.${format === "turtle" ? "ttl" : format}`;
+  return h(
+    "a",
+    {
+      href,
+      download: name,
+      class: "button",
+      onclick: async (event) => {
+        event.preventDefault(); // fetched with the token, which a plain link would not send
+        try {
+          download(name, await (await call(href, { accept: type })).text(), type);
+        } catch (error) {
+          showError(jobEl("message"), error);
+        }
+      },
+    },
+    label,
+  );
+}
+
+function jobReport(status) {
+  return h(
+    "div",
+    { class: "report job-report" },
+    summary(status),
+    h(
+      "div",
+      { class: "actions" },
+      downloadLink(status, "csv", "text/csv", "Download the full report (CSV, for spreadsheets)"),
+      downloadLink(status, "turtle", "text/turtle", "Download the full report (Turtle)"),
+    ),
+    status.rules.map(ruleGroup),
+  );
+}
+
+async function submitJob(event) {
+  event.preventDefault();
+  const message = jobEl("message");
+  const out = jobEl("results");
+  const file = jobEl("file").files[0];
+  if (!file) {
+    say(message, "error", "Choose a dataset file first.");
+    return;
+  }
+  const run = ++jobRun;
+  fill(out);
+  say(message, "info", `Sending ${file.name} (${megabytes(file.size)})…`);
+  showProgress(`Uploading ${megabytes(file.size)}…`, null);
+  try {
+    const response = await upload(file, jobEl("format").value || jobMediaType(file.name));
+    say(message, "info", "Received. The service is checking the dataset; you may stay or come back to this tab.");
+    const status = await follow(response.headers.get("Location"), run);
+    if (status === null) return;
+    if (status.status === "failed") {
+      jobEl("status").hidden = true;
+      showError(message, new ApiError(400, status.error || {}), out);
+      return;
+    }
+    showProgress("Checked.", 1);
+    say(message, status.conforms ? "ok" : "error", status.conforms ? "Checked: the dataset conforms." : "Checked: the dataset has problems.");
+    fill(out, jobReport(status));
+    const report = out.querySelector(".report");
+    report.setAttribute("tabindex", "-1");
+    report.scrollIntoView({ block: "start" });
+    report.focus({ preventScroll: true });
+  } catch (error) {
+    if (run !== jobRun) return;
+    jobEl("status").hidden = true;
+    showError(message, error, out);
+  }
+}
+
 export function initValidate() {
+  jobEl("form").addEventListener("submit", submitJob);
   const file = document.getElementById("validate-file");
   file.addEventListener("change", async () => {
     const f = file.files[0];
