@@ -19,7 +19,6 @@ from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
-from rdflib.term import Node
 
 from palermo.validation.report import ValidationOutcome, count_text, outcome_from_report
 from palermo.validation.shapes import Shapes
@@ -89,7 +88,7 @@ class _ValidationGraph(Graph):
         processor: str = "sparql",
         result: str = "sparql",
         initNs: Mapping[str, Any] | None = None,
-        initBindings: Mapping[str, Node] | None = None,
+        initBindings: Mapping[str, Any] | None = None,
         use_store_provided: bool = True,
         **kwargs: Any,
     ) -> Result:

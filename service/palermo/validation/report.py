@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -320,16 +320,23 @@ def count_text(counts: Mapping[str, int]) -> str:
 
 
 def _read_results(report: Graph) -> Iterable[ValidationResult]:
+    def required(node: Node, predicate: URIRef) -> Node:
+        """A field every ``sh:ValidationResult`` has (SHACL 1.0, section 3.6.2)."""
+        found = report.value(node, predicate)
+        if found is None:
+            raise ValueError(f"a validation result without {predicate}")
+        return found
+
     for node in report.objects(None, SH.result):
         path = report.value(node, SH.resultPath)
         yield ValidationResult(
-            focus_node=report.value(node, SH.focusNode),
+            focus_node=required(node, SH.focusNode),
             path=path,
             value=report.value(node, SH.value),
-            severity=report.value(node, SH.resultSeverity),
+            severity=cast(URIRef, required(node, SH.resultSeverity)),
             message=_message(report.objects(node, SH.resultMessage)),
-            source_shape=report.value(node, SH.sourceShape),
-            constraint=report.value(node, SH.sourceConstraintComponent),
+            source_shape=required(node, SH.sourceShape),
+            constraint=cast(URIRef, required(node, SH.sourceConstraintComponent)),
             source_constraint=report.value(node, SH.sourceConstraint),
             path_text=_path_text(report, path) if path is not None else "",
         )
