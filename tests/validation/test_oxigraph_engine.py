@@ -32,7 +32,13 @@ from palermo.errors import InputError
 from palermo.rdf.namespaces import FOAF, PAL, PALSH, RDF, SH
 from palermo.rdf.parsing import read_graph
 from palermo.validation import oxigraph_engine
-from palermo.validation.oxigraph_engine import compiled_plan, covers, validate_fast, validate_files
+from palermo.validation.oxigraph_engine import (
+    SMALL_STORE,
+    compiled_plan,
+    covers,
+    validate_fast,
+    validate_files,
+)
 from palermo.validation.plan_compiler import (
     NotCompilable,
     PropertyConstraint,
@@ -56,6 +62,9 @@ SHAPE_FIXTURES = sorted(
     p.relative_to(paths.SHAPES_TESTS).as_posix() for p in paths.SHAPES_TESTS.glob("*/*.ttl")
 )
 SAMPLE_CASES = int(os.environ.get("PALERMO_AGREEMENT_CASES", "150"))
+#: Both strategies of the engine: plain queries (small stores) and the large-data one (subclass
+#: sets, stored node sets, membership look-ups, predicate pre-tests), forced on small inputs.
+STRATEGIES = pytest.mark.parametrize("small_below", [SMALL_STORE, 0], ids=["small", "large"])
 EX = Namespace("https://example.org/")
 
 
@@ -129,19 +138,22 @@ def assert_same_report(
 # The shape fixtures (tests/shapes) and generated partner datasets
 
 
+@STRATEGIES
 @pytest.mark.parametrize("name", SHAPE_FIXTURES)
-def test_shape_fixture_gives_the_reference_report(name: str, shapes) -> None:
+def test_shape_fixture_gives_the_reference_report(name: str, small_below: int, shapes) -> None:
     data = read_graph([paths.SHAPES_TESTS / name])
-    fast = validate_fast(data, shapes)
+    fast = validate_fast(data, shapes, small_below=small_below)
     assert fast.engine == "fast"
     assert_same_report(fast, validate_pyshacl(data, shapes), data, shapes.graph)
 
 
 def test_generated_partner_dataset_gives_the_reference_report(shapes) -> None:
     data = partner_graph(SAMPLE_CASES, seed=11)
-    fast = validate_fast(data, shapes)
-    assert fast.engine == "fast"
-    assert_same_report(fast, validate_pyshacl(data, shapes), data, shapes.graph)
+    reference = validate_pyshacl(data, shapes)
+    for small_below in (SMALL_STORE, 0):
+        fast = validate_fast(data, shapes, small_below=small_below)
+        assert fast.engine == "fast"
+        assert_same_report(fast, reference, data, shapes.graph)
 
 
 def test_generated_datasets_carry_every_defect_the_shapes_detect(shapes) -> None:
@@ -153,7 +165,7 @@ def test_generated_datasets_carry_every_defect_the_shapes_detect(shapes) -> None
     data = Graph()
     for t in triples:
         data.add(t)
-    outcome = validate_fast(data, shapes)
+    outcome = validate_fast(data, shapes, small_below=0)
     found = {(r.source_shape, r.constraint, r.source_constraint) for r in outcome.results}
     plan = compiled_plan(shapes)
     assert not isinstance(plan, NotCompilable)
@@ -177,7 +189,7 @@ def test_no_report_repeats_a_private_value(shapes) -> None:
     fast engine does not copy what the data says about a blank node into its report."""
     cases = 2 * len(CASE_DEFECTS) + 40
     data = partner_graph(cases, seed=3, defect_rate=1.0)
-    outcome = validate_fast(data, shapes)
+    outcome = validate_fast(data, shapes, small_below=0)
     privacy = [r for r in outcome.results if "Privacy" in str(r.source_shape)]
     assert len(privacy) >= 2 * 11
     assert any(isinstance(r.focus_node, BNode) for r in privacy)
@@ -260,10 +272,12 @@ def test_w3c_shacl_test_gives_the_reference_report(test_file: Path) -> None:
                 with pytest.raises(type(exc)):
                     validate_fast(data, Shapes(graph=shapes_graph, ontology=Graph()))
                 continue
-            fast = validate_fast(data, Shapes(graph=shapes_graph, ontology=Graph()))
             fallback = reason is not None or name in W3C_DATA_FALLBACKS
-            assert fast.engine == ("pyshacl" if fallback else "fast")
-            assert_same_report(fast, reference, data, shapes_graph)
+            for small_below in (SMALL_STORE, 0):
+                shapes = Shapes(graph=shapes_graph, ontology=Graph())
+                fast = validate_fast(data, shapes, small_below=small_below)
+                assert fast.engine == ("pyshacl" if fallback else "fast")
+                assert_same_report(fast, reference, data, shapes_graph)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,7 +387,7 @@ def test_files_keep_their_blank_node_labels(tmp_path: Path, shapes) -> None:
     triples, _ = partner_dataset(2 * len(CASE_DEFECTS), seed=2)
     path = tmp_path / "partner.nt"
     path.write_text("".join(n_triples(triples)), encoding="utf-8")
-    fast = validate_files([path], shapes)
+    fast = validate_files([path], shapes, small_below=0)
     reference = validate_pyshacl(read_graph([path]), shapes)
     assert fast.engine == "fast"
     by_label = Counter((str(r.focus_node), str(r.value), r.message) for r in fast.results)

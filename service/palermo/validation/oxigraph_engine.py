@@ -1,30 +1,45 @@
 """The fast validation engine: the shapes graph compiled, then run set-at-a-time on Oxigraph.
 
-Design (the README has the picture): :mod:`.plan_compiler` turns the shapes graph into a plan
-once per :class:`~palermo.validation.shapes.Shapes` (kept on ``Shapes.prepared``, which the caller
-owns).
+:mod:`.plan_compiler` turns the shapes graph into a plan once per
+:class:`~palermo.validation.shapes.Shapes` (kept on ``Shapes.prepared``, which the caller owns).
 A validation loads the data and the ontology's class hierarchy into ONE in-memory pyoxigraph
 store, exactly the graph pySHACL validates (the ontology mixed in, no inference), and evaluates
-each shape for all its focus nodes at once:
+each shape for all its focus nodes at once::
+
+    shapes graph --plan_compiler--> Plan (shapes, targets, paths, constraints, SPARQL rewrites)
+                                      |
+    data --parse--> pyoxigraph store <-- ontology class hierarchy
+                         |
+         a few SPARQL queries per shape, each for every focus node; value tests in Python
+                         |
+    rows --> ValidationResults + sh:ValidationReport (report.py) --> text, JSON, Turtle
 
 - focus nodes (SHACL 1.0, section 2.1.3, https://www.w3.org/TR/shacl/#targets) and value nodes
-  (section 2.3) are SPARQL group patterns, nested as sub-queries, never lists of terms: blank
-  nodes cannot be named in a query, and the store does the joins;
+  (section 2.3) are SPARQL: a group pattern that enumerates them, or a condition that tests a
+  node the data's triples bound (a membership look-up). Terms never enter a query's text: blank
+  nodes cannot be named there, and the data is user input. Terms found in Python (the values
+  that failed a test, the subclasses of a target class) are written into the engine's own named
+  graph and joined from there;
 - constraints whose meaning is a graph pattern (``sh:class``, ``sh:nodeKind``, ``sh:minCount``,
   ``sh:maxCount``, ``sh:closed``, SPARQL-based constraints) are SPARQL queries that return the
-  violations only;
+  violations only; a SPARQL constraint that filters ``$this ?p ?o`` on ``?p`` alone (the privacy
+  checks) runs only for the predicates of the data that pass its filter;
 - constraints on the value of a term (``sh:datatype``, ``sh:pattern``, ``sh:minInclusive`` ...)
   are decided once per distinct value in Python, with the rdflib semantics pySHACL uses, and
-  the focus-value pairs are fetched only when some value fails;
+  the focus-value pairs are fetched only for the values that fail;
 - shape-based constraints (``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone``,
   ``sh:qualifiedValueShape``) evaluate the inner shape on the set of value nodes and combine
   the sets of non-conforming nodes (section 4.6, 4.7), with pySHACL's notion of conformance.
 
+Small stores (one case for ``POST /classify``) use the plain queries; large ones the strategy
+above, which pays for itself from some ten thousand triples.
+
 The report is a standard ``sh:ValidationReport`` with the fields pySHACL writes (focus node, path,
 value, severity, messages, source shape, constraint component, source constraint), built with
-:mod:`.report`'s types so that every rendering works unchanged, and named ``fast``. Unlike
-pySHACL, blank nodes of the data are not copied into the report with their properties: a report
-never repeats what a blank-node person carries (a name, a date of birth).
+:mod:`.report`'s types so that every rendering works unchanged, and named ``fast``; the graph is
+built when something reads it. Unlike pySHACL, blank nodes of the data are not copied into the
+report with their properties: a report never repeats what a blank-node person carries (a name,
+a date of birth).
 
 Whatever the compiler does not cover, and data the store would read differently from rdflib (a
 literal as subject, two literals the store holds as one), is validated by pySHACL instead, for the
@@ -104,6 +119,7 @@ NAME = "fast"
 #: Keys of what this engine keeps on ``Shapes.prepared`` (built once per shapes object).
 PLAN_KEY = ("oxigraph-engine", "plan")
 ONTOLOGY_KEY = ("oxigraph-engine", "ontology")
+DEFAULTS_KEY = ("oxigraph-engine", "default-prefixes")
 
 _SH = "http://www.w3.org/ns/shacl#"
 #: The severities pySHACL lets conform when called with allow_warnings and allow_infos.
@@ -111,6 +127,11 @@ _ALLOWED = frozenset({URIRef(_SH + "Warning"), URIRef(_SH + "Info")})
 _SUBCLASS_PATH = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 _OX_TYPE = ox.NamedNode(str(RDF.type))
 _MEMBER = "urn:palermo:oxigraph-engine:member"
+#: A node set is written into the engine's graph once this many queries read it: writing costs
+#: about 15 us a member, and saves a few us a row on each later read.
+_STORE_AFTER_READS = 8
+#: Stores with fewer quads are validated with plain queries (see :class:`_Run`).
+SMALL_STORE = 20_000
 _OX_MEMBER = ox.NamedNode(_MEMBER)
 _SET = "urn:palermo:oxigraph-engine:set:"
 
@@ -147,22 +168,27 @@ def covers(shapes: Shapes) -> str | None:
     return plan.reason if isinstance(plan, NotCompilable) else None
 
 
-def validate_fast(data: Graph, shapes: Shapes) -> ValidationOutcome:
-    """Validate an rdflib graph. ``data`` is not changed."""
+def validate_fast(
+    data: Graph, shapes: Shapes, *, small_below: int = SMALL_STORE
+) -> ValidationOutcome:
+    """Validate an rdflib graph. ``data`` is not changed. Below ``small_below`` quads the
+    queries are the plain ones (cheapest for one case); above, the large-data strategy."""
     started = time.perf_counter()
     plan = compiled_plan(shapes)
     if isinstance(plan, NotCompilable):
         return _fallback(lambda: data, shapes, plan.reason)
     try:
-        loaded = _load_graph(data, _ontology_quads(shapes))
-        outcome = _Run(plan, loaded).outcome()
+        loaded = _load_graph(data, _ontology_quads(shapes), _default_prefixes(shapes))
+        outcome = _Run(plan, loaded, small_below).outcome()
     except Fallback as exc:
         return _fallback(lambda: data, shapes, exc.reason)
     _log_done(len(data), started, outcome)
     return outcome
 
 
-def validate_files(paths: Sequence[Path], shapes: Shapes) -> ValidationOutcome:
+def validate_files(
+    paths: Sequence[Path], shapes: Shapes, *, small_below: int = SMALL_STORE
+) -> ValidationOutcome:
     """Validate RDF files read straight into the store, without an rdflib graph. Unreadable
     input raises :class:`~palermo.errors.InputError` naming the file and line."""
     started = time.perf_counter()
@@ -179,7 +205,9 @@ def validate_files(paths: Sequence[Path], shapes: Shapes) -> ValidationOutcome:
     triples = len(store)
     store.bulk_extend(_ontology_quads(shapes))
     try:
-        outcome = _Run(plan, _Loaded(store=store)).outcome()
+        defaults = tuple(_default_prefixes(shapes).items())
+        loaded = _Loaded(store=store, prefixes=defaults)
+        outcome = _Run(plan, loaded, small_below).outcome()
     except Fallback as exc:
         del store
         return _fallback(graph, shapes, exc.reason)
@@ -193,26 +221,37 @@ def load_files(paths: Iterable[Path]) -> ox.Store:
     store = ox.Store()
     for path in paths:
         syntax = syntax_for_path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(exc.strerror or str(exc), source=str(path)) from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise InputError(
-                f"invalid UTF-8 at byte {exc.start}", source=str(path), line=line
-            ) from None
-        check_rdf(text, syntax.name, source=str(path))
-        del text
-        if syntax.oxigraph == ox.RdfFormat.JSON_LD:
-            data = inline_palermo_context(data)
         base = path.resolve().as_uri()
+        source: dict[str, Any]
+        if syntax.oxigraph in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
+            # Lines cannot nest (palermo.rdf.guards): parsed from the file, never held whole.
+            if not path.is_file():
+                try:
+                    path.open("rb").close()
+                except OSError as exc:
+                    raise InputError(exc.strerror or str(exc), source=str(path)) from None
+            source = {"path": str(path)}
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(exc.strerror or str(exc), source=str(path)) from None
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = data[: exc.start].count(b"\n") + 1
+                raise InputError(
+                    f"invalid UTF-8 at byte {exc.start}", source=str(path), line=line
+                ) from None
+            check_rdf(text, syntax.name, source=str(path))
+            del text
+            if syntax.oxigraph == ox.RdfFormat.JSON_LD:
+                data = inline_palermo_context(data)
+            source = {"input": data}
         try:
             # Parsed, not Store.load-ed: the parser keeps the document's blank node labels
             # (_:p12 in the report is _:p12 in the file, as with the reference engine).
-            quads = ox.parse(data, format=syntax.oxigraph, base_iri=base)
+            quads = ox.parse(format=syntax.oxigraph, base_iri=base, **source)
             if syntax.oxigraph in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
                 quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
             store.bulk_extend(quads)
@@ -251,8 +290,17 @@ class _Loaded:
     store: ox.Store
     bnodes: dict[Any, BNode] = field(default_factory=dict)
     literals: dict[Any, Literal] = field(default_factory=dict)
-    namespaces: Graph | None = None
-    """A graph with the data's prefixes, as pySHACL's data graph has them (for messages)."""
+    prefixes: tuple[tuple[str, str], ...] = ()
+    """The prefixes pySHACL's data graph has: rdflib's defaults, then the data's own
+    (``bind(override=False)``); they resolve undeclared prefixes in SPARQL constraints and
+    write terms in generic messages."""
+
+    def names(self) -> Graph:
+        """A graph with :attr:`prefixes` bound, for writing terms as pySHACL does."""
+        graph = Graph(bind_namespaces="none")
+        for prefix, namespace in self.prefixes:
+            graph.bind(prefix, namespace, override=False)
+        return graph
 
 
 def _ontology_quads(shapes: Shapes) -> tuple[ox.Quad, ...]:
@@ -270,7 +318,7 @@ def _ontology_quads(shapes: Shapes) -> tuple[ox.Quad, ...]:
 _CANONICAL_FREE = frozenset({str(XSD.string), str(RDF.langString)})
 
 
-def _load_graph(data: Graph, ontology: Sequence[ox.Quad]) -> _Loaded:
+def _load_graph(data: Graph, ontology: Sequence[ox.Quad], defaults: dict[str, str]) -> _Loaded:
     """The data (and the ontology) in a store, with the maps back to the data's own terms."""
     store = ox.Store()
     loaded = _Loaded(store=store)
@@ -322,11 +370,30 @@ def _load_graph(data: Graph, ontology: Sequence[ox.Quad]) -> _Loaded:
     store.bulk_extend(quads)
     if typed:
         _map_canonical_literals(typed, literals)
-    names = Graph()
-    for prefix, namespace in data.namespaces():
-        names.bind(prefix, namespace, override=False)
-    loaded.namespaces = names
+    loaded.prefixes = _mixed_prefixes(data, defaults)
     return loaded
+
+
+def _default_prefixes(shapes: Shapes) -> dict[str, str]:
+    """The prefixes rdflib binds in a new graph, read once per shapes object."""
+    found = shapes.prepared.get(DEFAULTS_KEY)
+    if found is None:
+        found = {prefix: str(ns) for prefix, ns in Graph().namespaces()}
+        shapes.prepared[DEFAULTS_KEY] = found
+    return found
+
+
+def _mixed_prefixes(data: Graph, defaults: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The prefixes of pySHACL's data graph (rdflib's defaults, then the data's bound with
+    override=False), without building a graph unless the data rebinds a default prefix."""
+    own = [(prefix, str(ns)) for prefix, ns in data.namespaces()]
+    taken = set(defaults.values())
+    if all(defaults.get(p) == ns or (p not in defaults and ns not in taken) for p, ns in own):
+        return tuple({**defaults, **dict(own)}.items())
+    graph = Graph()
+    for prefix, namespace in own:
+        graph.bind(prefix, namespace, override=False)
+    return tuple((prefix, str(ns)) for prefix, ns in graph.namespaces())
 
 
 def _map_canonical_literals(typed: list[Any], literals: dict[Any, Literal]) -> None:
@@ -356,7 +423,9 @@ def _map_canonical_literals(typed: list[Any], literals: dict[Any, Literal]) -> N
 
 
 class _Nodes:
-    """A set of nodes, as a SPARQL group pattern binding a variable to each node once."""
+    """A set of nodes, as SPARQL: a group pattern that binds a variable to each node once
+    (:meth:`group`, to enumerate them), and a condition that holds when a bound variable is one
+    of them (:meth:`condition`, to look them up while following the data's triples)."""
 
     key: tuple[Any, ...]
     depth: int
@@ -364,37 +433,24 @@ class _Nodes:
     def group(self, var: str) -> str:
         raise NotImplementedError
 
+    def condition(self, var: str) -> str:
+        raise NotImplementedError
 
-@dataclass(frozen=True)
-class _TargetNodes(_Nodes):
-    """The focus nodes of a shape's targets (SHACL 1.0, section 2.1.3)."""
+    def member(self, var: str) -> str:
+        return f"FILTER ({self.condition(var)})"
 
-    shape: ShapePlan
-
-    @property
-    def key(self) -> tuple[Any, ...]:  # type: ignore[override]
-        return ("targets", self.shape.key)
-
-    @property
-    def depth(self) -> int:  # type: ignore[override]
-        return 0
-
-    def group(self, var: str) -> str:
-        t = self.shape.targets
-        v = f"?{var}"
-        parts = [f"{{ {v} {_SUBCLASS_PATH} {sparql_term(c)} }}" for c in t.classes]
-        if t.nodes:
-            parts.append(f"{{ VALUES {v} {{ {' '.join(sparql_term(n) for n in t.nodes)} }} }}")
-        parts += [f"{{ {v} {sparql_term(p)} ?_o }}" for p in t.subjects_of]
-        parts += [f"{{ ?_s {sparql_term(p)} {v} }}" for p in t.objects_of]
-        return f"{{ SELECT DISTINCT {v} WHERE {{ {' UNION '.join(parts)} }} }}"
+    def restrict(self, var: str) -> str:
+        """Group members that keep the solutions whose ``?var`` is in the set; they may repeat
+        a solution (every query that uses them is DISTINCT or counts distinct values)."""
+        return self.member(var)
 
 
 @dataclass(frozen=True)
 class _StoredNodes(_Nodes):
-    """A node set kept in the engine's own named graph (:data:`HELPER_GRAPH`): later queries
-    look its members up by index instead of evaluating the set again. Members are objects of
-    ``<set> <member>``, so that literals (value nodes may be literals) can be members."""
+    """Terms known in Python (values that failed a test, ``sh:targetNode`` values, the
+    subclasses of a target class), written into the engine's own named graph
+    (:data:`HELPER_GRAPH`) so that queries can use them without a term in the query text.
+    Members are objects of ``<set> <member>``, so that literals can be members."""
 
     key: tuple[Any, ...]  # type: ignore[misc]
     iri: str
@@ -407,10 +463,74 @@ class _StoredNodes(_Nodes):
     def group(self, var: str) -> str:
         return f"{{ GRAPH <{HELPER_GRAPH}> {{ <{self.iri}> <{_MEMBER}> ?{var} }} }}"
 
-    def member(self, var: str) -> str:
-        """A filter keeping the solutions whose ``?var`` is in the set: a look-up per solution,
-        where joining :meth:`group` would read the whole set each time."""
-        return f"FILTER EXISTS {{ GRAPH <{HELPER_GRAPH}> {{ <{self.iri}> <{_MEMBER}> ?{var} }} }}"
+    def condition(self, var: str) -> str:
+        return f"EXISTS {{ GRAPH <{HELPER_GRAPH}> {{ <{self.iri}> <{_MEMBER}> ?{var} }} }}"
+
+
+@dataclass(frozen=True)
+class _TargetNodes(_Nodes):
+    """The focus nodes of a shape's targets (SHACL 1.0, section 2.1.3): the SHACL instances of
+    each target class (``rdf:type`` one of its subclasses, in ``classes``), the target nodes,
+    the subjects and objects of the target predicates."""
+
+    targets: Any  # plan_compiler.Targets
+    classes: tuple[_StoredNodes, ...]
+    nodes: _StoredNodes | None
+    direct: bool = False
+    """Small stores: classes by rdf:type/rdfs:subClassOf*, target nodes by VALUES."""
+
+    @property
+    def key(self) -> tuple[Any, ...]:  # type: ignore[override]
+        return ("targets", self.targets)  # shapes with the same targets share the set
+
+    @property
+    def depth(self) -> int:  # type: ignore[override]
+        return 0
+
+    def _parts(self, v: str) -> tuple[list[str], list[str]]:
+        t = self.targets
+        patterns: list[str] = []
+        conditions: list[str] = []
+        if self.direct:
+            for cls in t.classes:
+                pattern = f"{v} {_SUBCLASS_PATH} {sparql_term(cls)}"
+                patterns.append(pattern)
+                conditions.append(f"EXISTS {{ {pattern} }}")
+            if t.nodes:
+                values = " ".join(sparql_term(n) for n in t.nodes)
+                patterns.append(f"VALUES {v} {{ {values} }}")
+                conditions.append(f"{v} IN ({', '.join(sparql_term(n) for n in t.nodes)})")
+        for subclasses in self.classes:
+            pattern = f"{v} <{RDF.type}> ?palermo_t . {subclasses.group('palermo_t')}"
+            patterns.append(pattern)
+            conditions.append(f"EXISTS {{ {pattern} }}")
+        if self.nodes is not None:
+            patterns.append(self.nodes.group(v[1:]))
+            conditions.append(self.nodes.condition(v[1:]))
+        for p in t.subjects_of:
+            patterns.append(f"{v} {sparql_term(p)} ?palermo_o")
+            conditions.append(f"EXISTS {{ {v} {sparql_term(p)} ?palermo_o }}")
+        for p in t.objects_of:
+            patterns.append(f"?palermo_s {sparql_term(p)} {v}")
+            conditions.append(f"EXISTS {{ ?palermo_s {sparql_term(p)} {v} }}")
+        return patterns, conditions
+
+    def group(self, var: str) -> str:
+        patterns, _ = self._parts(f"?{var}")
+        body = " UNION ".join(f"{{ {p} }}" for p in patterns)
+        return f"{{ SELECT DISTINCT ?{var} WHERE {{ {body} }} }}"
+
+    def condition(self, var: str) -> str:
+        _, conditions = self._parts(f"?{var}")
+        return "(" + " || ".join(conditions) + ")"
+
+    def restrict(self, var: str) -> str:
+        t = self.targets
+        if self.direct:
+            return self.member(var)
+        if len(self.classes) == 1 and not (self.nodes or t.subjects_of or t.objects_of):
+            return f"?{var} <{RDF.type}> ?palermo_t . {self.classes[0].group('palermo_t')}"
+        return self.member(var)
 
 
 @dataclass(frozen=True)
@@ -419,6 +539,7 @@ class _ValueNodes(_Nodes):
 
     parent: _Nodes
     path: str
+    bounded: bool = True
 
     @property
     def key(self) -> tuple[Any, ...]:  # type: ignore[override]
@@ -429,11 +550,17 @@ class _ValueNodes(_Nodes):
         return self.parent.depth + 1
 
     def group(self, var: str) -> str:
-        p = f"?n{self.depth}"
+        p = f"palermo_n{self.depth}"
         return (
-            f"{{ SELECT DISTINCT ?{var} WHERE {{ {self.parent.group(p[1:])} "
-            f"{p} {self.path} ?{var} }} }}"
+            f"{{ SELECT DISTINCT ?{var} WHERE {{ {self.parent.group(p)} "
+            f"?{p} {self.path} ?{var} }} }}"
         )
+
+    def condition(self, var: str) -> str:
+        p = f"palermo_n{self.depth}"
+        if self.bounded:
+            return f"EXISTS {{ ?{p} {self.path} ?{var} . FILTER ({self.parent.condition(p)}) }}"
+        return f"EXISTS {{ {self.parent.group(p)} ?{p} {self.path} ?{var} }}"
 
 
 # =============================================================================================
@@ -484,7 +611,7 @@ class _Eval:
 class _Run:
     """One validation: a plan run on a loaded store."""
 
-    def __init__(self, plan: Plan, loaded: _Loaded) -> None:
+    def __init__(self, plan: Plan, loaded: _Loaded, small_below: int = SMALL_STORE) -> None:
         self.plan = plan
         self.loaded = loaded
         self.store = loaded.store
@@ -497,9 +624,13 @@ class _Run:
         self._passing: dict[str, list[Any]] = {}
         self._predicates_loaded = False
         self._stored: dict[tuple[Any, ...], _StoredNodes] = {}
+        self._classes: dict[Node, _StoredNodes] = {}
+        self._reads: dict[tuple[Any, ...], int] = {}
         self._predicate_counts: dict[str, int] | None = None
-        names = loaded.namespaces
-        self.prologue = _data_prologue(names if names is not None else Graph())
+        self.prologue = _data_prologue(loaded.prefixes)
+        #: Below this size, the machinery that pays off at scale (subclass sets, predicate
+        #: counts, stored node sets) costs more than it saves: one case takes milliseconds.
+        self.small = len(self.store) < small_below
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -525,36 +656,42 @@ class _Run:
             self._passing[check.predicate_test] = found
         return found
 
-    def stored(self, nodes: _Nodes) -> _StoredNodes:
-        """``nodes`` evaluated once, inside the store, into the engine's own graph."""
-        if isinstance(nodes, _StoredNodes):
+    def targets(self, shape: ShapePlan) -> _TargetNodes:
+        """The focus nodes of a root shape: its target classes by their subclasses (read once
+        per class from the data and the ontology), its target nodes as a stored set."""
+        t = shape.targets
+        if self.small:
+            return _TargetNodes(targets=t, classes=(), nodes=None, direct=True)
+        classes = []
+        for cls in t.classes:
+            found = self._classes.get(cls)
+            if found is None:
+                query = f"SELECT ?t WHERE {{ ?t <{RDFS.subClassOf}>* {sparql_term(cls)} }}"
+                found = self.term_set({s[0] for s in self.select(query)})
+                self._classes[cls] = found
+            classes.append(found)
+        nodes = self.term_set({to_oxigraph_term(n) for n in t.nodes}) if t.nodes else None
+        return _TargetNodes(targets=t, classes=tuple(classes), nodes=nodes)
+
+    def stored(self, nodes: _Nodes, reads: int) -> _Nodes:
+        """``nodes`` written into the engine's graph once :data:`_STORE_AFTER_READS` queries
+        read them (counting earlier shapes with the same set): later queries then look members
+        up (about 2 us a row) instead of joining the set's definition again."""
+        if isinstance(nodes, _StoredNodes) or self.small:
             return nodes
         found = self._stored.get(nodes.key)
-        if found is None:
-            iri = f"{_SET}{len(self._stored)}"
-            self.queries += 2
-            self.store.update(
-                f"INSERT {{ GRAPH <{HELPER_GRAPH}> {{ <{iri}> <{_MEMBER}> ?x }} }} "
-                f"WHERE {{ {nodes.group('x')} }}"
-            )
-            count = next(
-                iter(
-                    self.store.query(
-                        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{HELPER_GRAPH}> "
-                        f"{{ <{iri}> <{_MEMBER}> ?x }} }}"
-                    )
-                )
-            )
-            found = _StoredNodes(key=nodes.key, iri=iri, size=int(count[0].value))
-            self._stored[nodes.key] = found
-        return found
+        if found is not None:
+            return found
+        self._reads[nodes.key] = self._reads.get(nodes.key, 0) + reads
+        if self._reads[nodes.key] < _STORE_AFTER_READS:
+            return nodes
+        return self.term_set(self.members(nodes), key=nodes.key)
 
-    def term_set(self, terms: set[Any]) -> _StoredNodes:
-        """Terms of the store found in Python (the values that failed a test) as a node set
+    def term_set(self, terms: set[Any], key: tuple[Any, ...] | None = None) -> _StoredNodes:
+        """Terms of the store known in Python (the values that failed a test) as a node set
         that queries can join with, without writing a term into query text."""
-        found = _StoredNodes(
-            key=("terms", len(self._stored)), iri=f"{_SET}{len(self._stored)}", size=len(terms)
-        )
+        key = key or ("terms", len(self._stored))
+        found = _StoredNodes(key=key, iri=f"{_SET}{len(self._stored)}", size=len(terms))
         self._stored[found.key] = found
         graph, subject, member = ox.NamedNode(HELPER_GRAPH), ox.NamedNode(found.iri), _OX_MEMBER
         self.store.bulk_extend(ox.Quad(subject, member, term, graph) for term in terms)
@@ -574,10 +711,11 @@ class _Run:
         it, else by the focus nodes."""
         assert shape.path is not None
         path = shape.path
-        if isinstance(nodes, _StoredNodes) and path.bounded:
-            triples = self.predicate_counts().get(path.sparql)
-            if triples is None or triples <= 2 * nodes.size:
-                return f"?this {path.sparql} ?value . {nodes.member('this')}"
+        if path.bounded:
+            triples = None if self.small else self.predicate_counts().get(path.sparql)
+            small = isinstance(nodes, _StoredNodes) and triples and nodes.size * 4 < triples
+            if not small:
+                return f"?this {path.sparql} ?value . {nodes.restrict('this')}"
         return f"{nodes.group('this')} ?this {path.sparql} ?value ."
 
     def predicate_counts(self) -> dict[str, int]:
@@ -618,14 +756,17 @@ class _Run:
             return [(v, v) for v in values]
         key = (nodes.key, shape.path.sparql)
         known = self._pairs.get(key)
+        if known is None and self.small:
+            known = self.pairs(shape, nodes)
         if known is not None:
             return [(f, v) for f, v in known if v in values]
         wanted = self.term_set(values)
+        # From the few wanted values back to their subjects, then the focus look-up.
         return [
             (s[0], s[1])
             for s in self.select(
-                f"SELECT DISTINCT ?this ?value WHERE {{ {self.focus_values(shape, nodes)} "
-                f"{wanted.member('value')} }}"
+                f"SELECT DISTINCT ?this ?value WHERE {{ {wanted.group('value')} "
+                f"?this {shape.path.sparql} ?value . {nodes.member('this')} }}"
             )
         ]
 
@@ -650,7 +791,9 @@ class _Run:
         return found
 
     def value_nodes(self, shape: ShapePlan, nodes: _Nodes) -> _Nodes:
-        return nodes if shape.path is None else _ValueNodes(nodes, shape.path.sparql)
+        if shape.path is None:
+            return nodes
+        return _ValueNodes(nodes, shape.path.sparql, shape.path.bounded)
 
     def rdf(self, term: Any) -> Node:
         """The rdflib term of a store term: the data's own term where the store changed it."""
@@ -681,7 +824,15 @@ class _Run:
         if found is not None:
             return found
         if not shape.deactivated and shape.constraints:
-            nodes = self.stored(nodes)
+            reads = sum(
+                len(c.shapes)
+                if isinstance(c, PropertyConstraint)
+                else len(c.checks)
+                if isinstance(c, SparqlConstraint)
+                else 1
+                for c in shape.constraints
+            )
+            nodes = self.stored(nodes, reads)
         by_focus: dict[Any, list[_Row]] = {}
         direct: set[Any] = set()
         nonconforming: set[Any] = set()
@@ -736,10 +887,16 @@ class _Run:
                 query = f"SELECT ?value WHERE {{ {{ {nodes.group('value')} }} {instances} }}"
                 rows += [_Row(shape, c.component, s[0], s[0]) for s in self.select(query)]
                 continue
-            query = (
-                f"SELECT DISTINCT ?this ?value WHERE {{ {{ {self.focus_values(shape, nodes)} }} "
-                f"{instances} }}"
-            )
+            if shape.path.bounded:  # the triples that miss the class, then the focus look-up
+                query = (
+                    f"SELECT DISTINCT ?this ?value WHERE {{ {{ ?this {shape.path.sparql} ?value "
+                    f"{instances} }} {nodes.member('this')} }}"
+                )
+            else:
+                query = (
+                    f"SELECT DISTINCT ?this ?value WHERE {{ {{ {nodes.group('this')} ?this "
+                    f"{shape.path.sparql} ?value }} {instances} }}"
+                )
             rows += [_Row(shape, c.component, s[0], s[1]) for s in self.select(query)]
         return rows
 
@@ -909,11 +1066,7 @@ class _Run:
         for prop in c.properties:
             others: dict[Any, set[Any]] = {}
             if isinstance(prop, URIRef):
-                member = (
-                    nodes.member("this")
-                    if isinstance(nodes, _StoredNodes)
-                    else f". {nodes.group('this')}"
-                )
+                member = nodes.member("this")
                 query = (
                     f"SELECT DISTINCT ?this ?o WHERE {{ ?this {sparql_term(prop)} ?o {member} }}"
                 )
@@ -1003,12 +1156,12 @@ class _Run:
         rows: list[_Row] = []
         for check in c.checks:
             focus = nodes.group("this")
-            if check.predicate_test is not None and isinstance(nodes, _StoredNodes):
+            if check.predicate_test is not None:
                 focus = nodes.member("this")  # the check's one triple binds $this
             query = self.prologue + check.head + focus + check.tail
             names = ("this", *check.projected)
             runs: list[dict[Any, Any] | None] = [None]
-            if check.predicate_test is not None:
+            if check.predicate_test is not None and not self.small:
                 variable = ox.Variable(check.predicate_var or "")
                 runs = [{variable: p} for p in self.passing_predicates(check)]
             solutions = (s for run in runs for s in self.select(query, run))
@@ -1042,7 +1195,7 @@ class _Run:
         rows: list[_Row] = []
         conforms = True
         for root in self.plan.roots:
-            result = self.evaluate(root, _TargetNodes(root))
+            result = self.evaluate(root, self.targets(root))
             rows.extend(result.rows)
             if result.nonconforming:
                 conforms = False
@@ -1052,13 +1205,13 @@ class _Run:
 _PREFIX_NAME = re.compile(r"[A-Za-z]([A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?")
 
 
-def _data_prologue(names: Graph) -> str:
+def _data_prologue(prefixes: Iterable[tuple[str, str]]) -> str:
     """PREFIX lines for the data graph's prefixes. pySHACL runs a SPARQL-based constraint with
     the data graph's prefixes as rdflib's initial namespaces, so a query may use one it does not
     declare; its own declarations (later in the text) win. Prefix names are checked against the
     SPARQL grammar and namespaces written by pyoxigraph: the data cannot change the query."""
     lines = []
-    for prefix, namespace in names.namespaces():
+    for prefix, namespace in prefixes:
         if not prefix or not _PREFIX_NAME.fullmatch(prefix):
             continue
         try:
@@ -1247,12 +1400,8 @@ class _Report:
         graph = Graph(
             store=_LazyStore(lambda store: self._fill(store, identifier, entries)),
             identifier=identifier,
-            bind_namespaces="core",
+            bind_namespaces="none",
         )
-        for prefix, namespace in self.shapes_graph.namespace_manager.namespaces():
-            graph.namespace_manager.bind(prefix, namespace)
-        for prefix, namespace in SUMMARY_PREFIXES.items():
-            graph.bind(prefix, namespace, override=True)
         return outcome_from_results(results, graph, engine=NAME)
 
     def _path_text(self, path: Node | None) -> str:
@@ -1266,7 +1415,11 @@ class _Report:
     def _fill(self, store: Any, identifier: Node, entries: list[tuple[Any, ...]]) -> None:
         """The report graph, as pySHACL writes it (Validator.create_validation_report), except
         that blank nodes of the data are not described (see the module docstring)."""
-        g = Graph(store=store, identifier=identifier, bind_namespaces="none")
+        g = Graph(store=store, identifier=identifier, bind_namespaces="core")
+        for prefix, namespace in self.shapes_graph.namespace_manager.namespaces():
+            g.namespace_manager.bind(prefix, namespace)
+        for prefix, namespace in SUMMARY_PREFIXES.items():
+            g.bind(prefix, namespace, override=True)
         report = BNode()
         g.add((report, RDF.type, URIRef(_SH + "ValidationReport")))
         g.add((report, URIRef(_SH + "conforms"), Literal(self.conforms)))
@@ -1378,6 +1531,18 @@ class _LazyStore(Memory):
         self._ready()
         return super().contexts(*args, **kwargs)
 
+    def namespaces(self) -> Any:
+        self._ready()
+        return super().namespaces()
+
+    def namespace(self, prefix: str) -> Any:
+        self._ready()
+        return super().namespace(prefix)
+
+    def prefix(self, namespace: Any) -> Any:
+        self._ready()
+        return super().prefix(namespace)
+
 
 def _format(message: Node, bound: tuple[Any, ...] | None) -> Node:
     """A message with its SPARQL variables substituted (pySHACL's
@@ -1439,11 +1604,14 @@ class _GenericMessages:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self.sg = run.plan.graph
-        names = run.loaded.namespaces
-        if names is None:
-            names = Graph()
-        self.dg_names = names
+        self._names: Graph | None = None
         self._bnode_graphs: dict[Any, Graph] = {}
+
+    @property
+    def dg_names(self) -> Graph:
+        if self._names is None:
+            self._names = self.run.loaded.names()
+        return self._names
 
     def s(self, node: Node) -> str:
         """A shapes-graph term."""

@@ -105,6 +105,23 @@ def compile_path(graph: Graph, node: Node, depth: int = 0, inverse: bool = False
     raise NotCompilable("unknown property path")
 
 
+def _has_closure(graph: Graph, node: Node, depth: int = 0) -> bool:
+    """Whether a path has a zero-or-more, one-or-more or zero-or-one step anywhere in it."""
+    if not isinstance(node, BNode) or depth > 10:
+        return False
+    closures = (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
+    if any(graph.value(node, p) is not None for p in closures):
+        return True
+    inner: list[Node] = []
+    if graph.value(node, RDF.first) is not None:
+        inner = _list_items(graph, node)
+    elif graph.value(node, SH.alternativePath) is not None:
+        inner = _list_items(graph, graph.value(node, SH.alternativePath))
+    elif graph.value(node, SH.inversePath) is not None:
+        inner = [graph.value(node, SH.inversePath)]
+    return any(_has_closure(graph, n, depth + 1) for n in inner)
+
+
 # ---------------------------------------------------------------------------------------------
 # Constraints (SHACL 1.0, section 4, https://www.w3.org/TR/shacl/#core-components)
 
@@ -481,9 +498,7 @@ class _Compiler:
         path = None
         if path_node is not None:
             text = compile_path(g, path_node)
-            closures = (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath)
-            bounded = not any(True for p in closures for _ in g.triples((None, p, None)))
-            path = PathPlan(path_node, text, bounded=bounded or isinstance(path_node, URIRef))
+            path = PathPlan(path_node, text, bounded=not _has_closure(g, path_node))
         deactivated = False
         values = list(g.objects(node, SH.deactivated))
         if len(values) > 1 or (values and not isinstance(values[0], Literal)):
