@@ -137,7 +137,9 @@ def check_rdf(text: str, syntax_name: str, *, source: str = "input") -> None:
 # ------------------------------------------------------------------------------------------------
 # SPARQL text
 
-_SPARQL_TOKENS = re.compile(
+#: The tokens of SPARQL text that matter to a scan: strings, IRIs, comments, variables, prefixed
+#: names, words and brackets (shared with the SHACL compiler, palermo.validation.plan_compiler).
+SPARQL_TOKENS = re.compile(
     r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n\r]|\\.)*"'
@@ -187,7 +189,7 @@ def inspect_sparql(text: str, *, base_iri: str | None = None) -> SparqlFacts:
     Raises :class:`TooDeeplyNested` beyond :data:`MAX_NESTING`. Keywords are found as bare words
     only, so a string, an IRI, a comment, a variable or a prefixed name never counts as one.
     """
-    tokens = [m for m in _SPARQL_TOKENS.finditer(text) if m.lastgroup not in {"comment", "string"}]
+    tokens = [m for m in SPARQL_TOKENS.finditer(text) if m.lastgroup not in {"comment", "string"}]
     depth = deepest = 0
     prefixes: dict[str, str] = {}
     base = base_iri

@@ -251,7 +251,7 @@ def load_files(paths: Iterable[Path]) -> ox.Store:
         try:
             # Parsed, not Store.load-ed: the parser keeps the document's blank node labels
             # (_:p12 in the report is _:p12 in the file, as with the reference engine).
-            quads = ox.parse(format=syntax.oxigraph, base_iri=base, **source)
+            quads: Iterable[ox.Quad] = ox.parse(format=syntax.oxigraph, base_iri=base, **source)
             if syntax.oxigraph in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
                 quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
             store.bulk_extend(quads)
@@ -306,13 +306,24 @@ class _Loaded:
 def _ontology_quads(shapes: Shapes) -> tuple[ox.Quad, ...]:
     found = shapes.prepared.get(ONTOLOGY_KEY)
     if found is None:
-        found = tuple(
-            ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o))
-            for s, p, o in shapes.ontology
-            if not isinstance(s, Literal) and isinstance(p, URIRef)
-        )
+        found = tuple(_ontology_quad(s, p, o) for s, p, o in shapes.ontology if _asserts(s, p))
         shapes.prepared[ONTOLOGY_KEY] = found
     return found
+
+
+def _asserts(subject: Node, predicate: Node) -> bool:
+    """Whether an ontology triple can be a quad of the store: no literal subject (owlrl makes
+    them), an IRI predicate."""
+    return not isinstance(subject, Literal) and isinstance(predicate, URIRef)
+
+
+def _ontology_quad(s: Node, p: Node, o: Node) -> ox.Quad:
+    """The quad of an ontology triple accepted by :func:`_asserts`."""
+    subject = to_oxigraph_term(s)
+    predicate = to_oxigraph_term(p)
+    if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+        raise TypeError(f"not an RDF triple: {s!r} {p!r} {o!r}")
+    return ox.Quad(subject, predicate, to_oxigraph_term(o))
 
 
 _CANONICAL_FREE = frozenset({str(XSD.string), str(RDF.langString)})
@@ -452,7 +463,7 @@ class _StoredNodes(_Nodes):
     (:data:`HELPER_GRAPH`) so that queries can use them without a term in the query text.
     Members are objects of ``<set> <member>``, so that literals can be members."""
 
-    key: tuple[Any, ...]  # type: ignore[misc]
+    key: tuple[Any, ...]
     iri: str
     size: int = 0
 
@@ -851,9 +862,9 @@ class _Run:
                             continue
                         touched = set(inner.by_focus) | inner.nonconforming
                         for f, v in self.pairs_with(shape, nodes, touched):
-                            rows = inner.by_focus.get(v)
-                            if rows:
-                                by_focus.setdefault(f, []).extend(rows)
+                            value_rows = inner.by_focus.get(v)
+                            if value_rows:
+                                by_focus.setdefault(f, []).extend(value_rows)
                             if v in inner.nonconforming:
                                 nonconforming.add(f)
                 else:
@@ -983,9 +994,11 @@ class _Run:
         rows: list[_Row] = []
         accept = _RANGE_TESTS[str(c.parameter)]
         for bound in c.bounds:
-            rows += self._failing_values(
-                shape, c, nodes, lambda v, b=bound: not _in_range(v, b, accept)
-            )
+
+            def fails(v: Node, b: Literal = bound) -> bool:
+                return not _in_range(v, b, accept)
+
+            rows += self._failing_values(shape, c, nodes, fails)
         return rows
 
     def _length(self, shape: ShapePlan, c: LengthConstraint, nodes: _Nodes) -> list[_Row]:
@@ -1412,14 +1425,14 @@ class _Report:
             found = self._paths[path] = path_notation(self.shapes_graph, path)
         return found
 
-    def _fill(self, store: Any, identifier: Node, entries: list[tuple[Any, ...]]) -> None:
+    def _fill(self, store: Any, identifier: BNode, entries: list[tuple[Any, ...]]) -> None:
         """The report graph, as pySHACL writes it (Validator.create_validation_report), except
         that blank nodes of the data are not described (see the module docstring)."""
         g = Graph(store=store, identifier=identifier, bind_namespaces="core")
         for prefix, namespace in self.shapes_graph.namespace_manager.namespaces():
             g.namespace_manager.bind(prefix, namespace)
-        for prefix, namespace in SUMMARY_PREFIXES.items():
-            g.bind(prefix, namespace, override=True)
+        for summary_prefix, summary_namespace in SUMMARY_PREFIXES.items():
+            g.bind(summary_prefix, summary_namespace, override=True)
         report = BNode()
         g.add((report, RDF.type, URIRef(_SH + "ValidationReport")))
         g.add((report, URIRef(_SH + "conforms"), Literal(self.conforms)))
@@ -1572,7 +1585,7 @@ def _clone_blank(source: Graph, node: BNode, target: Graph, keep_id: bool, depth
         return clone
     if RDF.first in predicates:
         items = list(source.items(node))
-        head = clone
+        head: BNode | URIRef = clone
         for i, item in enumerate(items):
             target.add((head, RDF.first, _clone_node(source, item, target, depth + 1)))
             rest = BNode() if i < len(items) - 1 else RDF.nil
@@ -1802,8 +1815,8 @@ def _stringify_blank(graph: Graph, node: BNode, nm: Any, depth: int) -> str:
     if len(by_predicate) > 1:
         inner = " ; ".join(f"{p} {o}" for p, o in sorted(by_predicate.items()))
     else:
-        ((p, o),) = by_predicate.items()
-        inner = f"{p} {o}"
+        ((only_p, only_o),) = by_predicate.items()
+        inner = f"{only_p} {only_o}"
     return f"[ {inner} ]"
 
 

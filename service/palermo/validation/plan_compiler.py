@@ -28,6 +28,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
+from palermo.rdf.guards import SPARQL_TOKENS
 from palermo.rdf.namespaces import SH
 from palermo.rdf.terms import to_oxigraph_term
 
@@ -68,6 +69,15 @@ def _list_items(graph: Graph, node: Node) -> list[Node]:
     return list(Collection(graph, node))
 
 
+def _path_value(graph: Graph, node: Node, predicate: URIRef) -> Node:
+    """The object of a path node's ``predicate`` (``sh:inversePath`` and the like), which SHACL
+    requires (section 2.3.1)."""
+    value = graph.value(node, predicate)
+    if value is None:
+        raise NotCompilable(f"{predicate} needs a value")
+    return value
+
+
 def compile_path(graph: Graph, node: Node, depth: int = 0, inverse: bool = False) -> str:
     """The SPARQL property path of a SHACL path. pySHACL applies an inverse path to the members
     of a sequence in their written order (``^(a/b)`` read as ``^a/^b``); that case, which SHACL
@@ -87,10 +97,12 @@ def compile_path(graph: Graph, node: Node, depth: int = 0, inverse: bool = False
         return "(" + "/".join(compile_path(graph, i, depth + 1, inverse) for i in items) + ")"
     predicates = set(graph.predicates(node, None))
     if SH.inversePath in predicates:
-        inner = compile_path(graph, graph.value(node, SH.inversePath), depth + 1, not inverse)
+        inner = compile_path(
+            graph, _path_value(graph, node, SH.inversePath), depth + 1, not inverse
+        )
         return f"(^{inner})"
     if SH.alternativePath in predicates:
-        items = _list_items(graph, graph.value(node, SH.alternativePath))
+        items = _list_items(graph, _path_value(graph, node, SH.alternativePath))
         if len(items) < 2:
             raise NotCompilable("an alternative path needs at least two members")
         return "(" + "|".join(compile_path(graph, i, depth + 1, inverse) for i in items) + ")"
@@ -100,7 +112,7 @@ def compile_path(graph: Graph, node: Node, depth: int = 0, inverse: bool = False
         (SH.zeroOrOnePath, "?"),
     ):
         if predicate in predicates:
-            inner = compile_path(graph, graph.value(node, predicate), depth + 1, inverse)
+            inner = compile_path(graph, _path_value(graph, node, predicate), depth + 1, inverse)
             return f"({inner}){suffix}"
     raise NotCompilable("unknown property path")
 
@@ -113,12 +125,14 @@ def _has_closure(graph: Graph, node: Node, depth: int = 0) -> bool:
     if any(graph.value(node, p) is not None for p in closures):
         return True
     inner: list[Node] = []
+    alternatives = graph.value(node, SH.alternativePath)
+    inverse = graph.value(node, SH.inversePath)
     if graph.value(node, RDF.first) is not None:
         inner = _list_items(graph, node)
-    elif graph.value(node, SH.alternativePath) is not None:
-        inner = _list_items(graph, graph.value(node, SH.alternativePath))
-    elif graph.value(node, SH.inversePath) is not None:
-        inner = [graph.value(node, SH.inversePath)]
+    elif alternatives is not None:
+        inner = _list_items(graph, alternatives)
+    elif inverse is not None:
+        inner = [inverse]
     return any(_has_closure(graph, n, depth + 1) for n in inner)
 
 
@@ -479,7 +493,7 @@ class _Compiler:
         self.paths = paths
         self.done: dict[Node, ShapePlan] = {}
         self.visiting: set[Node] = set()
-        self.class_types = {RDFS.Class} | _SYSTEM_SUBCLASSES
+        self.class_types: set[Node] = {RDFS.Class} | _SYSTEM_SUBCLASSES
         self.class_types |= set(graph.subjects(RDFS.subClassOf, RDFS.Class))
 
     # -- shapes --------------------------------------------------------------------------------
@@ -501,9 +515,11 @@ class _Compiler:
             path = PathPlan(path_node, text, bounded=not _has_closure(g, path_node))
         deactivated = False
         values = list(g.objects(node, SH.deactivated))
-        if len(values) > 1 or (values and not isinstance(values[0], Literal)):
+        if len(values) > 1:
             raise NotCompilable("sh:deactivated must be one literal")
         if values:
+            if not isinstance(values[0], Literal):
+                raise NotCompilable("sh:deactivated must be one literal")
             deactivated = bool(values[0].value)
         severities = list(g.objects(node, SH.severity))
         if len(severities) > 1:
@@ -568,10 +584,10 @@ class _Compiler:
         if SH.datatype in params:
             out.append(DatatypeConstraint(datatype=one(SH.datatype)))
         if SH.nodeKind in params:
-            kind = one(SH.nodeKind)
-            if kind not in _NODE_KINDS:
+            node_kind = one(SH.nodeKind)
+            if node_kind not in _NODE_KINDS:
                 raise NotCompilable("an unknown sh:nodeKind")
-            out.append(NodeKindConstraint(kind=kind))
+            out.append(NodeKindConstraint(kind=node_kind))
         for param, minimum, component in (
             (SH.minCount, True, SH.MinCountConstraintComponent),
             (SH.maxCount, False, SH.MaxCountConstraintComponent),
@@ -587,10 +603,14 @@ class _Compiler:
                 out.append(CountConstraint(component=component, minimum=minimum, literal=value))
         for param, component in _VALUE_RANGE.items():
             if param in params:
-                bounds = tuple(params[param])
-                if not all(isinstance(b, Literal) for b in bounds):
-                    raise NotCompilable(f"{param} must be a literal")
-                out.append(RangeConstraint(component=component, parameter=param, bounds=bounds))
+                bounds: list[Literal] = []
+                for b in params[param]:
+                    if not isinstance(b, Literal):
+                        raise NotCompilable(f"{param} must be a literal")
+                    bounds.append(b)
+                out.append(
+                    RangeConstraint(component=component, parameter=param, bounds=tuple(bounds))
+                )
         for param, minimum, component in (
             (SH.minLength, True, SH.MinLengthConstraintComponent),
             (SH.maxLength, False, SH.MaxLengthConstraintComponent),
@@ -650,7 +670,11 @@ class _Compiler:
             if not all(s.is_property for s in shapes):
                 raise NotCompilable("sh:property pointing to a node shape")
             out.append(PropertyConstraint(shapes=shapes))
-        qualified_params = (SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount)
+        qualified_params: tuple[URIRef, ...] = (
+            SH.qualifiedValueShape,
+            SH.qualifiedMinCount,
+            SH.qualifiedMaxCount,
+        )
         qualified_params += (SH.qualifiedValueShapesDisjoint,)
         if any(p in params for p in qualified_params) and is_property:
             out.append(self.qualified(node, params))
@@ -707,9 +731,13 @@ class _Compiler:
             found = list(set(params.get(param, [])))
             if len(found) > 1:
                 raise NotCompilable(f"several {param}")
-            if found and not (isinstance(found[0], Literal) and isinstance(found[0].value, int)):
+            if not found:
+                counts.append(None)
+                continue
+            count = found[0]
+            if not (isinstance(count, Literal) and isinstance(count.value, int)):
                 raise NotCompilable(f"{param} must be an integer")
-            counts.append(found[0].value if found else None)
+            counts.append(count.value)
         if counts[0] is None and counts[1] is None:
             raise NotCompilable("sh:qualifiedValueShape without a count")
         disjoint = any(
@@ -835,22 +863,7 @@ def _collect_prefixes(graph: Graph, node: Node) -> dict[str, str]:
 HELPER_GRAPH = "urn:palermo:oxigraph-engine:predicates"
 HELPER_CLASS = "urn:palermo:oxigraph-engine:Predicate"
 
-_TOKENS = re.compile(
-    r'(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*')"
-    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<comment>#[^\n\r]*)"
-    r"|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)"
-    r"|(?P<pname>(?:[A-Za-z\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:"
-    r"(?:[\w\-\u00b7\u00c0-\uffff:%]|\\.|\.(?=[\w\-:%]))*)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<bracket>[\[\](){}])"
-    r"|(?P<space>\s+)"
-    r"|(?P<other>.)",
-    re.DOTALL,
-)
+_TOKENS = re.compile(SPARQL_TOKENS.pattern + r"|(?P<space>\s+)|(?P<other>.)", re.DOTALL)
 #: Keywords that change what pre-binding ``$this`` means, or that pySHACL refuses (5.3.1).
 _REFUSED_WORDS = frozenset(
     {
