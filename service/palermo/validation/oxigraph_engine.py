@@ -360,7 +360,10 @@ def _load_graph(data: Graph, ontology: Sequence[ox.Quad], defaults: dict[str, st
             bnodes[found] = term
         elif isinstance(term, Literal):
             found = to_oxigraph_term(term)
-            literals[found] = term
+            # RDF 1.1 makes "yes" and "yes"^^xsd:string one term, rdflib two: the store would
+            # hold one value where pySHACL counts two.
+            if literals.setdefault(found, term) != term:
+                raise Fallback("two literals of the data that the store holds as one")
             datatype = term.datatype
             if not term.language and datatype is not None and str(datatype) not in _CANONICAL_FREE:
                 typed.append(found)
