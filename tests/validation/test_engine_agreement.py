@@ -15,8 +15,6 @@ import json
 import warnings
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pytest
 from click.testing import CliRunner
@@ -29,8 +27,9 @@ from palermo.rdf.parsing import read_graph
 from palermo.validation.report import ValidationOutcome
 from palermo.validation.shapes import Shapes
 from palermo.validation.validator import ENGINES, validate
-from support import paths
+from support import paths, shacl_suite
 from support.partner import PRIVATE_VALUES, partner_triples
+from support.shacl_suite import MF, SHACL_TESTS, SHT
 
 SHAPES_TESTS = paths.SHAPES_TESTS
 FIXTURES = sorted(p.relative_to(SHAPES_TESTS).as_posix() for p in SHAPES_TESTS.glob("*/*.ttl"))
@@ -137,28 +136,7 @@ def test_literals_rdflib_and_the_store_write_differently(odd: list, shapes: Shap
     assert_same_report(data, shapes)
 
 
-SHACL_TESTS = paths.SHARED / "conformance" / "data-shapes" / "data-shapes-test-suite" / "tests"
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-SHT = Namespace("http://www.w3.org/ns/shacl-test#")
-
-
-def _file(iri: Node) -> Path:
-    return Path(url2pathname(urlparse(str(iri)).path))
-
-
-def _w3c_files() -> list[Path]:
-    files: list[Path] = []
-    pending = [
-        p for p in (SHACL_TESTS / s / "manifest.ttl" for s in ("core", "sparql")) if p.is_file()
-    ]
-    while pending:
-        graph = Graph().parse(pending.pop(0), format="turtle")
-        for path in sorted(_file(i) for i in graph.objects(None, MF.include)):
-            (pending if path.name == "manifest.ttl" else files).append(path)
-    return files
-
-
-W3C_FILES = _w3c_files()
+W3C_FILES = shacl_suite.test_files()
 
 
 @pytest.mark.skipif(not W3C_FILES, reason=f"W3C SHACL test suite not found at {SHACL_TESTS}")
@@ -177,7 +155,7 @@ def test_w3c_suite(test_file: Path) -> None:
             action = own.value(test, MF.action)
             graphs = []
             for role in (SHT.dataGraph, SHT.shapesGraph):
-                path = _file(own.value(action, role))
+                path = shacl_suite.file_path(own.value(action, role))
                 graphs.append(own if path == test_file else Graph().parse(path, format="turtle"))
             shapes = Shapes(graph=graphs[1], ontology=Graph())
             try:

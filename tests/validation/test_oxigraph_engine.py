@@ -19,8 +19,6 @@ import os
 import warnings
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -48,7 +46,8 @@ from palermo.validation.plan_compiler import (
 from palermo.validation.pyshacl_engine import validate_pyshacl
 from palermo.validation.report import ValidationOutcome
 from palermo.validation.shapes import Shapes
-from support import paths
+from support import paths, shacl_suite
+from support.shacl_suite import MF, SHACL_TESTS, SHT
 from validation.defect_datasets import (
     CASE_DEFECTS,
     DATASET_DEFECTS,
@@ -203,9 +202,6 @@ def test_no_report_repeats_a_private_value(shapes) -> None:
 # ---------------------------------------------------------------------------------------------
 # The W3C SHACL test suite (core and SPARQL)
 
-SHACL_TESTS = paths.SHARED / "conformance" / "data-shapes" / "data-shapes-test-suite" / "tests"
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 #: Tests the compiler leaves to pySHACL on purpose: SPARQL-based constraint components, and
 #: queries where joining the focus nodes is not the same as pre-binding $this (SHACL 5.3.1).
 W3C_FALLBACKS = {
@@ -223,25 +219,7 @@ W3C_FALLBACKS = {
 W3C_DATA_FALLBACKS = {"core/property/or-datatypes-001.ttl"}
 
 
-def _file_path(iri: Node) -> Path:
-    return Path(url2pathname(urlparse(str(iri)).path))
-
-
-def _w3c_files() -> list[Path]:
-    files: list[Path] = []
-    pending = [
-        SHACL_TESTS / suite / "manifest.ttl"
-        for suite in ("core", "sparql")
-        if (SHACL_TESTS / suite / "manifest.ttl").is_file()
-    ]
-    while pending:
-        graph = Graph().parse(pending.pop(0), format="turtle")
-        for path in sorted(_file_path(i) for i in graph.objects(None, MF.include)):
-            (pending if path.name == "manifest.ttl" else files).append(path)
-    return files
-
-
-W3C_FILES = _w3c_files()
+W3C_FILES = shacl_suite.test_files()
 
 
 @pytest.mark.skipif(not W3C_FILES, reason=f"W3C SHACL test suite not found at {SHACL_TESTS}")
@@ -261,7 +239,7 @@ def test_w3c_shacl_test_gives_the_reference_report(test_file: Path) -> None:
                 continue
             graphs = []
             for which in (SHT.dataGraph, SHT.shapesGraph):
-                path = _file_path(own.value(action, which))
+                path = shacl_suite.file_path(own.value(action, which))
                 graphs.append(own if path == test_file else Graph().parse(path, format="turtle"))
             data, shapes_graph = graphs
             reason = covers(Shapes(graph=shapes_graph, ontology=Graph()))

@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
@@ -22,7 +20,8 @@ from palermo.rdf.namespaces import OWL, PAL, PALSH, RDF, SH
 from palermo.rdf.parsing import read_graph
 from palermo.validation.shapes import Shapes, load_shapes
 from palermo.validation.validator import validate
-from support import paths
+from support import paths, shacl_suite
+from support.shacl_suite import MF, SHACL_TESTS, SHT
 
 SHAPES_TESTS = paths.SHAPES_TESTS
 MANIFEST = json.loads((SHAPES_TESTS / "manifest.json").read_text(encoding="utf-8"))
@@ -257,43 +256,7 @@ def test_every_shape_is_named_targeted_and_has_severity_and_message(path: Path) 
 # The W3C SHACL test suite (core and SPARQL), run the way Palermo calls pySHACL: no inference,
 # warnings allowed, SPARQL queries prepared once (pyshacl_engine._ValidationGraph).
 
-SHACL_TESTS = (
-    paths.REPO_ROOT.parent
-    / "shared"
-    / "conformance"
-    / "data-shapes"
-    / "data-shapes-test-suite"
-    / "tests"
-)
-SHACL_SUITES = ("core", "sparql")
-MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-SHT = Namespace("http://www.w3.org/ns/shacl-test#")
-
-
-def _w3c_test_files() -> list[Path]:
-    """Every test file the core and SPARQL manifests include, following mf:include."""
-    files: list[Path] = []
-    pending = [
-        SHACL_TESTS / suite / "manifest.ttl"
-        for suite in SHACL_SUITES
-        if (SHACL_TESTS / suite / "manifest.ttl").is_file()
-    ]
-    while pending:
-        manifest = pending.pop(0)
-        graph = Graph().parse(manifest, format="turtle")
-        for path in sorted(_file_path(i) for i in graph.objects(None, MF.include)):
-            if path.name == "manifest.ttl":
-                pending.append(path)
-            else:
-                files.append(path)
-    return files
-
-
-def _file_path(iri: Node) -> Path:
-    return Path(url2pathname(urlparse(str(iri)).path))
-
-
-W3C_TEST_FILES = _w3c_test_files()
+W3C_TEST_FILES = shacl_suite.test_files()
 #: Where pySHACL (as pinned) departs from the suite; strict, so a fix in pySHACL is noticed.
 W3C_KNOWN_DEVIATIONS = {
     "core/property/uniqueLang-002.ttl": 'pySHACL reads sh:uniqueLang "1"^^xsd:boolean as true; '
@@ -315,7 +278,7 @@ def _w3c_params() -> list:
 
 
 def _graph_at(iri: Node, test_file: Path, own: Graph) -> Graph:
-    path = _file_path(iri)
+    path = shacl_suite.file_path(iri)
     return own if path == test_file else Graph().parse(path, format="turtle")
 
 
