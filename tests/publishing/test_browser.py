@@ -4,7 +4,6 @@ link answers 200; screenshots go to tests/_artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,19 +11,11 @@ from pathlib import Path
 import pytest
 
 from support import paths
+from support.browser import CHROMIUM, CHROMIUM_ARGS
 from support.servers import PalermoServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = paths.ARTIFACTS
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.slow,

@@ -10,20 +10,11 @@ from pathlib import Path
 import pytest
 
 from support import paths
+from support.browser import CHROMIUM, CHROMIUM_ARGS
 from support.constants import READ_TOKEN
 from support.servers import PalermoServer
 
 ARTIFACTS = paths.ARTIFACTS / "web"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
