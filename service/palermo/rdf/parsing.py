@@ -7,7 +7,8 @@ is converted to an rdflib graph where the reference reasoner (owlrl) needs one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,36 @@ def syntax_for_path(path: Path) -> RdfSyntax:
         ) from None
 
 
+def checked_bytes(
+    data: bytes, syntax: RdfSyntax, *, source: str = "input", default_context: bool = False
+) -> bytes:
+    """``data`` made ready for the parser: valid UTF-8 (else an :class:`InputError` with the
+    line), within the guards (nesting bombs and XML entities, rdf/guards.py), and JSON-LD that
+    names the Palermo context by its IRI read with the shipped context (no network);
+    ``default_context`` applies it to plain JSON without any (see :mod:`palermo.rdf.jsonld`)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None
+    check_rdf(text, syntax.name, source=source)
+    if syntax.oxigraph == ox.RdfFormat.JSON_LD:
+        data = inline_palermo_context(data, default=default_context)
+    return data
+
+
+@contextmanager
+def input_errors(source: str) -> Iterator[None]:
+    """Turn the parser's errors, raised while its quads are read, into an :class:`InputError`
+    naming ``source`` (and the line, for a syntax error)."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise InputError(str(exc.msg or exc), source=source, line=exc.lineno) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(str(exc), source=source) from None
+
+
 def parse_quads(
     data: bytes,
     syntax: RdfSyntax,
@@ -86,36 +117,25 @@ def parse_quads(
     base_iri: str | None = None,
     default_context: bool = False,
 ) -> list[ox.Quad]:
-    """Parse ``data``; a syntax error becomes an :class:`InputError` with the line number.
-
-    JSON-LD that names the Palermo context by its IRI is read with the shipped context (no
-    network); ``default_context`` applies it to plain JSON without any (see
-    :mod:`palermo.rdf.jsonld`).
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"invalid UTF-8 at byte {exc.start}", source=source, line=line) from None
-    check_rdf(text, syntax.name, source=source)  # nesting bombs and XML entities (rdf/guards.py)
-    if syntax.oxigraph == ox.RdfFormat.JSON_LD:
-        data = inline_palermo_context(data, default=default_context)
-    try:
+    """Parse ``data`` (see :func:`checked_bytes`); a syntax error becomes an
+    :class:`InputError` with the line number."""
+    data = checked_bytes(data, syntax, source=source, default_context=default_context)
+    with input_errors(source):
         return list(ox.parse(data, format=syntax.oxigraph, base_iri=base_iri))
-    except SyntaxError as exc:
-        raise InputError(str(exc.msg or exc), source=source, line=exc.lineno) from None
-    except (ValueError, OSError) as exc:
-        raise InputError(str(exc), source=source) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a file; an :class:`InputError` naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=str(path)) from None
 
 
 def read_file(path: Path) -> list[ox.Quad]:
     """Parse one RDF file, choosing the syntax from its suffix."""
     syntax = syntax_for_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), source=str(path)) from None
-    return parse_quads(data, syntax, source=str(path), base_iri=path.resolve().as_uri())
+    return parse_quads(read_bytes(path), syntax, source=str(path), base_iri=path.resolve().as_uri())
 
 
 def to_graph(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -> Graph:

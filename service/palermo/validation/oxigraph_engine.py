@@ -65,9 +65,7 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from palermo.errors import InputError
-from palermo.rdf.guards import check_rdf
-from palermo.rdf.jsonld import inline_palermo_context
-from palermo.rdf.parsing import syntax_for_path
+from palermo.rdf.parsing import checked_bytes, input_errors, read_bytes, syntax_for_path
 from palermo.rdf.terms import to_oxigraph_term, to_rdflib_term
 from palermo.validation.plan_compiler import (
     HELPER_CLASS,
@@ -232,33 +230,15 @@ def load_files(paths: Iterable[Path]) -> ox.Store:
                     raise InputError(exc.strerror or str(exc), source=str(path)) from None
             source = {"path": str(path)}
         else:
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InputError(exc.strerror or str(exc), source=str(path)) from None
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = data[: exc.start].count(b"\n") + 1
-                raise InputError(
-                    f"invalid UTF-8 at byte {exc.start}", source=str(path), line=line
-                ) from None
-            check_rdf(text, syntax.name, source=str(path))
-            del text
-            if syntax.oxigraph == ox.RdfFormat.JSON_LD:
-                data = inline_palermo_context(data)
+            data = checked_bytes(read_bytes(path), syntax, source=str(path))
             source = {"input": data}
-        try:
+        with input_errors(str(path)):
             # Parsed, not Store.load-ed: the parser keeps the document's blank node labels
             # (_:p12 in the report is _:p12 in the file, as with the reference engine).
             quads: Iterable[ox.Quad] = ox.parse(format=syntax.oxigraph, base_iri=base, **source)
             if syntax.oxigraph in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
                 quads = (ox.Quad(q.subject, q.predicate, q.object) for q in quads)
             store.bulk_extend(quads)
-        except SyntaxError as exc:
-            raise InputError(str(exc.msg or exc), source=str(path), line=exc.lineno) from None
-        except (ValueError, OSError) as exc:
-            raise InputError(str(exc), source=str(path)) from None
     return store
 
 
