@@ -112,7 +112,7 @@ class ValidationOutcome:
     def summary(self) -> str:
         """A plain-text report, grouped by shape and then by focus node."""
         verdict = "conforms" if self.conforms else "does not conform"
-        lines = [f"Validation: {verdict} ({_count_text(self.counts)})."]
+        lines = [f"Validation: {verdict} ({count_text(self.counts)})."]
         by_shape: dict[str, dict[str, list[ValidationResult]]] = {}
         for result in self.results:
             shape = by_shape.setdefault(_compact(result.source_shape), {})
@@ -178,7 +178,7 @@ class ValidationOutcome:
         """A plain-text report grouped by rule: each rule broken, how often, its first
         ``first`` results and a count of the rest (:meth:`rules`)."""
         verdict = "conforms" if self.conforms else "does not conform"
-        lines = [f"Validation: {verdict} ({_count_text(self.counts)}).", f"Engine: {self.engine}."]
+        lines = [f"Validation: {verdict} ({count_text(self.counts)}).", f"Engine: {self.engine}."]
         for group in self.rules(first):
             times = f"{group.count} result{'' if group.count == 1 else 's'}"
             lines += [
@@ -308,11 +308,6 @@ def message_text(messages: Iterable[Node]) -> str:
 def path_notation(graph: Graph, path: Node) -> str:
     """A SHACL property path of ``graph`` in compact SPARQL property-path notation."""
     return _path_text(graph, path)
-
-
-def count_text(counts: Mapping[str, int]) -> str:
-    """``"2 violations, 1 warning, 0 infos"``."""
-    return _count_text(counts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,7 +449,8 @@ def _csv_cell(value: Any) -> str:
     return text
 
 
-def _count_text(counts: Mapping[str, int]) -> str:
+def count_text(counts: Mapping[str, int]) -> str:
+    """``"2 violations, 1 warning, 0 infos"``."""
     parts = []
     for name in ("Violation", "Warning", "Info"):
         n = counts.get(name, 0)
