@@ -69,8 +69,8 @@ def test_precedence_defaults_then_environment_then_mapping(key: str) -> None:
 
 
 def test_a_bad_environment_value_names_the_variable() -> None:
-    with pytest.raises(ValueError, match="PALERMO_QUERY_WORKERS"):
-        load_config(environ={"PALERMO_QUERY_WORKERS": "many"})
+    with pytest.raises(ValueError, match="PALERMO_QUERY_MEMORY_MB"):
+        load_config(environ={"PALERMO_QUERY_MEMORY_MB": "many"})
 
 
 def test_case_base_names_the_graphs_of_cases_under_it() -> None:

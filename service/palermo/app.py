@@ -16,6 +16,7 @@ from palermo.classification.classifier import Classifier
 from palermo.config import load_config
 from palermo.loading.casegraphs import load_files, load_service_graphs
 from palermo.reasoning.ontology import load_ontology
+from palermo.sparql.admission import Admission
 from palermo.sparql.named import load_named_queries
 from palermo.sparql.runner import QueryRunner
 from palermo.store.access import TokenTable
@@ -62,10 +63,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 classifier=classifier,
                 reasoner=settings["REASONER"],
             )
+    timeout = float(settings["QUERY_TIMEOUT"])
     runner = QueryRunner(
-        timeout=float(settings["QUERY_TIMEOUT"]),
+        timeout=timeout,
         max_rows=int(settings["MAX_RESULT_ROWS"]),
-        workers=int(settings["QUERY_WORKERS"]),
+        isolation=str(settings["QUERY_ISOLATION"]),
+        memory_mb=int(settings["QUERY_MEMORY_MB"]),
+        anonymous_nice=int(settings["ANONYMOUS_QUERY_NICE"]),
+        admission=Admission(
+            anonymous_slots=int(settings["ANONYMOUS_QUERY_SLOTS"]),
+            per_anonymous_client=int(settings["ANONYMOUS_QUERIES_PER_CLIENT"]),
+            per_token=int(settings["QUERIES_PER_TOKEN"]),
+            retry_after=timeout,
+        ),
     )
     app.extensions["palermo"] = Palermo(
         config=settings,

@@ -148,7 +148,7 @@ def _classifier(config: dict | None = None):
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Store folder.")
 @click.option("--memory", is_flag=True, help="Keep the store in memory (lost on exit).")
 @click.option("--examples", is_flag=True, help="Load examples/*.ttl as a public dataset.")
-@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads.")
+@click.option("--threads", default=32, show_default=True, type=int, help="waitress threads.")
 def serve_command(
     host: str, port: int, data_dir: Path | None, memory: bool, examples: bool, threads: int
 ) -> None:
@@ -290,7 +290,10 @@ def query_command(query: str | None, name: str | None, params: tuple[str, ...], 
     config = _service_config()
     store = open_store(config)
     runner = QueryRunner(
-        timeout=float(config["QUERY_TIMEOUT"]), max_rows=int(config["MAX_RESULT_ROWS"]), workers=1
+        timeout=float(config["QUERY_TIMEOUT"]),
+        max_rows=int(config["MAX_RESULT_ROWS"]),
+        isolation=str(config["QUERY_ISOLATION"]),
+        memory_mb=int(config["QUERY_MEMORY_MB"]),
     )
     try:
         result = runner.run(store, text)

@@ -39,8 +39,18 @@ DEFAULTS: dict[str, Any] = {
     # Reasoner used on load and classify: "fast" or "owlrl".
     "REASONER": "fast",
     "LOAD_EXAMPLES": False,
-    # Threads that evaluate SPARQL queries (each query has a deadline, QUERY_TIMEOUT).
-    "QUERY_WORKERS": 4,
+    # How queries are evaluated on the embedded store (palermo.sparql.runner): "process", each
+    # in a forked process killed at its deadline, or "thread" (a runaway aggregate then runs on).
+    "QUERY_ISOLATION": "process",
+    # Memory a query process may use beyond the service's own, in MB (0: no limit).
+    "QUERY_MEMORY_MB": 1024,
+    # Concurrent queries (palermo.sparql.admission): all anonymous callers together, one
+    # anonymous client (by address), one token. Beyond: 429 with Retry-After.
+    "ANONYMOUS_QUERY_SLOTS": 16,
+    "ANONYMOUS_QUERIES_PER_CLIENT": 2,
+    "QUERIES_PER_TOKEN": 4,
+    # CPU priority (nice) of anonymous callers' query processes: a token's queries come first.
+    "ANONYMOUS_QUERY_NICE": 10,
     # The dataset that case graphs written through SPARQL Update go to.
     "API_DATASET": "private",
     # Validation jobs (POST /validations): the largest upload, counted after gzip too; seconds a
@@ -57,7 +67,11 @@ _INT_KEYS = {
     "MAX_RESULT_ROWS",
     "MIN_CELL_SIZE",
     "STORE_RETRIES",
-    "QUERY_WORKERS",
+    "QUERY_MEMORY_MB",
+    "ANONYMOUS_QUERY_SLOTS",
+    "ANONYMOUS_QUERIES_PER_CLIENT",
+    "QUERIES_PER_TOKEN",
+    "ANONYMOUS_QUERY_NICE",
     "MAX_VALIDATION_BYTES",
     "VALIDATION_TTL",
     "VALIDATION_WORKERS",

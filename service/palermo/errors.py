@@ -100,6 +100,27 @@ class QueryTimeout(PalermoError):
     status = 503
 
 
+class QueryTooCostly(PalermoError):
+    """A query that needed more memory than ``QUERY_MEMORY_MB`` and was stopped."""
+
+    slug = "query-memory"
+    title = "Query needed too much memory"
+    status = 503
+
+
+class TooManyRequests(PalermoError):
+    """The caller's share (or the service's) of concurrent work is full: ``429`` with a
+    ``Retry-After`` of :attr:`retry_after` seconds (RFC 6585 section 4)."""
+
+    slug = "too-many-requests"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.retry_after = max(1, int(retry_after))
+
+
 class ResultTooLarge(PalermoError):
     slug = "result-too-large"
     title = "Result too large"

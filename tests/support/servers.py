@@ -250,9 +250,11 @@ class OxigraphServer(LiveServer):
     ready_path = "/query?query=ASK%7B%7D"
     start_timeout = 30.0
 
-    def __init__(self, location: Path, port: int | None = None) -> None:
+    def __init__(self, location: Path, port: int | None = None, *, timeout_s: float = 10.0) -> None:
         super().__init__(port)
         self.location = location
+        #: The server's own query time limit: it stops a runaway query (docs/deployment.md).
+        self.timeout_s = timeout_s
         self.binary = _script("oxigraph")
         self.start()
 
@@ -264,6 +266,8 @@ class OxigraphServer(LiveServer):
             str(self.location),
             "--bind",
             f"{LOOPBACK}:{self.port}",
+            "--timeout-s",
+            f"{self.timeout_s:g}",
         ]
 
     def clear(self) -> None:

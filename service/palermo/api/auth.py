@@ -13,9 +13,10 @@ from flask import g, request
 
 from palermo.api.context import palermo
 from palermo.errors import Forbidden, Unauthorized
+from palermo.sparql.admission import Caller
 from palermo.store.access import Principal
 
-__all__ = ["current_principal", "require_write"]
+__all__ = ["current_caller", "current_principal", "require_write"]
 
 
 def current_principal() -> Principal:
@@ -36,3 +37,12 @@ def require_write(dataset: str | None = None) -> Principal:
             + (f" to dataset {dataset!r}" if dataset is not None else "")
         )
     return principal
+
+
+def current_caller() -> Caller:
+    """Whom this request's queries count against (:mod:`palermo.sparql.admission`): the token,
+    or, without one, the client's address."""
+    principal = current_principal()
+    if principal.anonymous:
+        return Caller.anonymous_client(request.remote_addr)
+    return Caller.token(principal.fingerprint)

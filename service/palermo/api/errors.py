@@ -7,7 +7,13 @@ import logging
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from palermo.errors import PROBLEM_BASE, PalermoError, PayloadTooLarge, Unauthorized
+from palermo.errors import (
+    PROBLEM_BASE,
+    PalermoError,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +29,8 @@ def _palermo_error(exc: PalermoError) -> Response:
     response = problem_response(exc.to_problem(), exc.status)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="palermo"'
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -13,7 +13,7 @@ import dataclasses
 
 from flask import Blueprint, Response, json, request
 
-from palermo.api.auth import current_principal
+from palermo.api.auth import current_caller, current_principal
 from palermo.api.context import palermo
 from palermo.api.negotiation import result_response
 from palermo.sparql.named import QueryParameterError, get_named_query
@@ -49,7 +49,11 @@ def run_query(name: str) -> Response:
     seen = all_case_data(app.store) if controlled else visibility(app.store, principal)
     dataset = query_dataset(seen)
     result = app.runner.run(
-        app.store, text, default_graphs=dataset.default_graphs, named_graphs=dataset.named_graphs
+        app.store,
+        text,
+        caller=current_caller(),
+        default_graphs=dataset.default_graphs,
+        named_graphs=dataset.named_graphs,
     )
     if controlled and result.kind == "select":
         min_cell = int(app.config["MIN_CELL_SIZE"])

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 
-from palermo.api.auth import current_principal, require_write
+from palermo.api.auth import current_caller, current_principal, require_write
 from palermo.api.context import palermo
 from palermo.api.negotiation import RESULT_FORMATS, rdf_response, result_response
 from palermo.errors import Forbidden, InputError, QuerySyntaxError, UnsupportedMediaType
@@ -141,6 +141,7 @@ def _query(query: str, pairs: list[tuple[str, str]]) -> Response:
     result = app.runner.run(
         app.store,
         query,
+        caller=current_caller(),
         default_graphs=dataset.default_graphs,
         named_graphs=dataset.named_graphs,
         base_iri=request.base_url,

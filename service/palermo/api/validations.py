@@ -25,12 +25,11 @@ from flask import Blueprint, Response, json, render_template_string, request, ur
 
 from palermo.api.auth import current_principal
 from palermo.api.context import palermo
-from palermo.api.errors import problem_response
 from palermo.api.negotiation import negotiate
 from palermo.api.web import CSP
 from palermo.errors import NotAcceptable, UnsupportedMediaType
 from palermo.rdf.parsing import syntax_for_media_type
-from palermo.validation.jobs import DONE, Job, TooManyJobs, ValidationJobs
+from palermo.validation.jobs import DONE, Job, ValidationJobs
 from palermo.validation.validator import DEFAULT_ENGINE, check_engine
 
 bp = Blueprint("validations", __name__)
@@ -104,13 +103,6 @@ def report(job_id: str) -> Response:
         if kind == "csv":
             response.headers["Content-Disposition"] = 'attachment; filename="validation-report.csv"'
     response.headers.update(_NO_STORE)
-    return response
-
-
-@bp.errorhandler(TooManyJobs)
-def _too_many(exc: TooManyJobs) -> Response:
-    response = problem_response(exc.to_problem(), exc.status)
-    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

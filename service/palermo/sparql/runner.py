@@ -1,25 +1,56 @@
-"""The bounded evaluation of any query: a deadline and a row limit.
+"""The bounded evaluation of any query: a share, a deadline, a memory limit and a row limit.
 
-Queries are evaluated by :class:`QueryRunner` in worker threads (pyoxigraph releases the GIL), with
-a deadline and a row limit (https://www.w3.org/TR/sparql11-protocol/ leaves both to the service).
+The SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/) leaves every limit to the
+service. :class:`QueryRunner` applies them, and it makes the deadline real: a query past
+``QUERY_TIMEOUT`` stops consuming CPU, and its worker is free again.
+
+pyoxigraph offers no way to cancel a query from Python (oxigraph issue #1926): a thread that
+evaluates an aggregate over a cross product runs until the aggregate is done, hours later. So on the
+embedded store each query is evaluated in a **process that can be killed** (``QUERY_ISOLATION``
+``process``, the default where ``os.fork`` exists): the service forks itself, the child evaluates
+the query on the store it inherits (copy-on-write, so it reads the store as it was at the fork, a
+consistent snapshot, with no copy and no second open of the files) and writes the result to a pipe;
+at the deadline the parent kills it (``SIGKILL``) and answers ``503 query-timeout``. The child also
+runs under a memory limit (``QUERY_MEMORY_MB``, ``RLIMIT_AS``), and anonymous callers' children at a
+lower CPU priority (``ANONYMOUS_QUERY_NICE``), so that a token's queries and the service itself keep
+their share of the CPU while anonymous runaways wait for their deadline. A fork happens with no
+write under way (:meth:`palermo.store.oxigraph.OxigraphStore.fork`); a child that cannot start
+evaluating within a second (a lock another thread held at the fork) is killed and forked again.
+
+On a remote store, the store evaluates the query: the store's own timeout stops it (``oxigraph
+serve --timeout-s``, docs/deployment.md), and Palermo stops reading at its deadline. ``thread``
+isolation (the fallback where ``os.fork`` is missing) evaluates in a thread: the answer comes at the
+deadline, but an aggregate then runs on to its end, holding its caller's slot
+(:mod:`palermo.sparql.admission`) meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import json
 import logging
+import os
+import select
+import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
-from palermo.errors import QuerySyntaxError, QueryTimeout, ResultTooLarge
+from palermo.errors import (
+    PalermoError,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooCostly,
+    ResultTooLarge,
+    StoreError,
+)
 from palermo.rdf.namespaces import XSD
+from palermo.sparql.admission import LOCAL, Admission, Caller
 from palermo.store.interface import Store
 
 log = logging.getLogger(__name__)
@@ -79,48 +110,65 @@ def term_json(term: Any) -> dict[str, Any]:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+ISOLATIONS = ("process", "thread")
+
+#: Seconds a forked child may take to show it is evaluating before it is forked again.
+_START_GRACE = 1.0
+_FORK_ATTEMPTS = 3
+_CHUNK = 1 << 16
+
+
 class QueryRunner:
-    """Evaluates queries in worker threads with a deadline and a row limit.
+    """Evaluates queries within their caller's share, by a deadline, and with a row limit."""
 
-    A query whose results stream (no ORDER BY or aggregate above the runaway part) is stopped
-    at the deadline: the worker stops pulling solutions and drops the iterator, which ends the
-    evaluation. pyoxigraph offers no way to cancel a query from Python while it computes an
-    aggregate or a sort, so such a query is answered ``503 query-timeout`` at the deadline and its
-    worker finishes in the background; the number of workers bounds how much CPU such queries take,
-    and the rest of the service keeps serving.
-    """
-
-    def __init__(self, *, timeout: float, max_rows: int, workers: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        max_rows: int,
+        isolation: str = "process",
+        memory_mb: int = 0,
+        anonymous_nice: int = 0,
+        admission: Admission | None = None,
+    ) -> None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"QUERY_ISOLATION must be one of {', '.join(ISOLATIONS)}")
         self.timeout = timeout
         self.max_rows = max_rows
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="palermo-query")
+        self.isolation = isolation if hasattr(os, "fork") else "thread"
+        self.memory_mb = memory_mb
+        self.anonymous_nice = anonymous_nice
+        self.admission = admission
+        self._children: set[int] = set()
+        self._children_lock = threading.Lock()
 
     def run(
         self,
         store: Store,
         sparql: str,
         *,
+        caller: Caller = LOCAL,
         default_graphs: Sequence[str | None] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        """The whole result of ``sparql``, or :class:`QueryTimeout`, :class:`ResultTooLarge`,
+        :class:`QueryTooCostly`, :class:`QuerySyntaxError`, or ``429`` beyond ``caller``'s share."""
         started = time.monotonic()
-        deadline = started + self.timeout
-        cancelled = threading.Event()
-        future = self._pool.submit(
-            self._evaluate,
-            store,
-            sparql,
-            default_graphs,
-            named_graphs,
-            base_iri,
-            deadline,
-            cancelled,
-        )
+        request = _Request(sparql, default_graphs, named_graphs, base_iri)
+        fork: Callable[[], int] | None = getattr(store, "fork", None)
+        if self.admission is None or caller is LOCAL:
+            slot = None
+        else:
+            slot = self.admission.slot(caller)
+            slot.__enter__()
         try:
-            result = future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.05)
-        except FutureTimeout:
-            cancelled.set()
+            if self.isolation == "process" and fork is not None:
+                result = self._in_child(store, fork, request, caller, started + self.timeout)
+            else:
+                result = self._in_thread(store, request, started + self.timeout, slot)
+                slot = None  # the thread gives the slot back when it really ends
+        except QueryTimeout:
             log.warning(
                 "query stopped after %.1f s (limit %.1f s)",
                 time.monotonic() - started,
@@ -130,22 +178,126 @@ class QueryRunner:
                 f"the query ran longer than the limit of {self.timeout:g} s and was stopped",
                 limit=self.timeout,
             ) from None
+        finally:
+            if slot is not None:
+                slot.__exit__(None, None, None)
         log.info("query answered in %.3f s", time.monotonic() - started)
         return result
+
+    # -- in a process that can be killed ----------------------------------------------------------
+
+    def _in_child(
+        self,
+        store: Store,
+        fork: Callable[[], int],
+        request: _Request,
+        caller: Caller,
+        deadline: float,
+    ) -> QueryResult:
+        nice = self.anonymous_nice if caller.anonymous else 0
+        for attempt in range(1, _FORK_ATTEMPTS + 1):
+            read_end, write_end = os.pipe()
+            try:
+                pid = fork()
+            except OSError as exc:
+                os.close(read_end)
+                os.close(write_end)
+                raise StoreError(f"cannot start a query process ({exc.strerror or exc})") from None
+            if pid == 0:  # the child: never returns
+                os.close(read_end)
+                _child(store, request, write_end, nice, self.memory_mb, self.max_rows)
+            os.close(write_end)
+            with self._children_lock:
+                self._children.add(pid)
+            try:
+                grace = time.monotonic() + _START_GRACE
+                message = _read_answer(read_end, deadline, started_by=grace)
+            finally:
+                os.close(read_end)
+                self._reap(pid, kill=True)
+            if message is not _NOT_STARTED:
+                return self._decode(message)
+            log.warning("query process did not start (attempt %d of %d)", attempt, _FORK_ATTEMPTS)
+            if time.monotonic() >= deadline:
+                break
+        raise QueryTimeout("the query could not be started before its deadline")
+
+    def _reap(self, pid: int, *, kill: bool) -> None:
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        with self._children_lock:
+            self._children.discard(pid)
+
+    def _decode(self, message: bytes | None) -> QueryResult:
+        if message is None:
+            raise QueryTimeout("the query ran longer than the limit and was stopped")
+        if not message:
+            # The child died without a word: the kernel ended it, most likely for memory.
+            raise QueryTooCostly(
+                f"the query needed more than the {self.memory_mb} MB it may use and was stopped; "
+                "narrow it (LIMIT, FILTER) or ask for an aggregate",
+                limit=self.memory_mb,
+            )
+        tag, payload = message[:1], message[1:]
+        if tag == b"A":
+            return QueryResult("ask", boolean=payload == b"1")
+        if tag == b"S":
+            parsed = ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)
+            variables = tuple(v.value for v in parsed.variables)
+            keys = parsed.variables
+            rows = tuple(tuple(s[v] for v in keys) for s in parsed)
+            return QueryResult("select", variables=variables, rows=rows)
+        if tag == b"G":
+            triples = tuple(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))
+            return QueryResult("graph", triples=tuple(t.triple for t in triples))
+        kind, _, detail = payload.decode("utf-8", "replace").partition("\n")
+        raise _ERRORS.get(kind, _internal)(detail, self)
+
+    # -- in a thread ------------------------------------------------------------------------------
+
+    def _in_thread(
+        self, store: Store, request: _Request, deadline: float, slot: Any
+    ) -> QueryResult:
+        box: list[QueryResult | BaseException] = []
+        cancelled = threading.Event()
+
+        def work() -> None:
+            try:
+                box.append(self._evaluate(store, request, deadline, cancelled))
+            except BaseException as exc:  # handed to the caller below
+                box.append(exc)
+            finally:
+                if slot is not None:
+                    slot.__exit__(None, None, None)
+
+        thread = threading.Thread(target=work, name="palermo-query", daemon=True)
+        thread.start()
+        thread.join(max(0.0, deadline - time.monotonic()) + 0.05)
+        if thread.is_alive() or not box:
+            cancelled.set()
+            raise QueryTimeout("the query ran longer than the limit and was stopped")
+        outcome = box[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def _evaluate(
         self,
         store: Store,
-        sparql: str,
-        default_graphs: Sequence[str | None] | None,
-        named_graphs: Sequence[str] | None,
-        base_iri: str | None,
+        request: _Request,
         deadline: float,
         cancelled: threading.Event,
     ) -> QueryResult:
         try:
             results = store.query(
-                sparql, default_graphs=default_graphs, named_graphs=named_graphs, base_iri=base_iri
+                request.sparql,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+                base_iri=request.base_iri,
             )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc.msg or exc)) from None
@@ -184,5 +336,171 @@ class QueryRunner:
         finally:
             del results, solution, triple
 
+    def running_processes(self) -> int:
+        """Query processes alive now (0 once every query has ended or been stopped)."""
+        with self._children_lock:
+            return len(self._children)
+
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop every query still running."""
+        with self._children_lock:
+            children = list(self._children)
+        for pid in children:
+            self._reap(pid, kill=True)
+
+
+@dataclass(frozen=True)
+class _Request:
+    sparql: str
+    default_graphs: Sequence[str | None] | None
+    named_graphs: Sequence[str] | None
+    base_iri: str | None
+
+
+# ------------------------------------------------------------------------------------------------
+# The child process and its one message
+#
+# The child writes b"." once it has read the store (it started cleanly), then one message and
+# exits: b"A" + b"1"/b"0" (ASK), b"S" + SPARQL JSON results (SELECT), b"G" + N-Triples
+# (CONSTRUCT, DESCRIBE), or b"E" + kind + "\n" + detail (an error the caller is told about).
+
+_NOT_STARTED = b"not started"
+
+
+def _child(
+    store: Store, request: _Request, fd: int, nice: int, memory_mb: int, max_rows: int
+) -> None:
+    """Evaluate ``request`` and write the answer to ``fd``. Runs in the forked child and never
+    returns: it ends with ``os._exit``, so no handler, destructor or buffer of the parent's runs
+    here (the store in particular is never flushed or closed by the child)."""
+    status = 0
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        # The child's one channel is the pipe: an abort for memory (the allocator's message,
+        # Python's fault handler) must not reach the service's log as if the service had failed.
+        faulthandler.disable()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        if nice:
+            os.nice(nice)
+        if memory_mb:
+            _limit_memory(memory_mb)
+        store.query("ASK {}")
+        _write_all(fd, b".")
+        _write_all(fd, _answer(store, request, max_rows))
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    import resource
+
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return
+    limit = now + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _answer(store: Store, request: _Request, max_rows: int) -> bytes:
+    try:
+        results = store.query(
+            request.sparql,
+            default_graphs=request.default_graphs,
+            named_graphs=request.named_graphs,
+            base_iri=request.base_iri,
+        )
+        if isinstance(results, ox.QueryBoolean):
+            return b"A" + (b"1" if bool(results) else b"0")
+        if isinstance(results, ox.QuerySolutions):
+            variables = [v.value for v in results.variables]
+            keys = results.variables
+            rows = []
+            for n, solution in enumerate(results, 1):
+                if n > max_rows:
+                    return b"Erows\n"
+                rows.append(tuple(solution[v] for v in keys))
+            result = QueryResult("select", variables=tuple(variables), rows=tuple(rows))
+            return b"S" + json.dumps(result.to_sparql_json()).encode("utf-8")
+        triples = []
+        for n, triple in enumerate(results, 1):
+            if n > max_rows:
+                return b"Erows\n"
+            triples.append(triple)
+        return b"G" + (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    except SyntaxError as exc:
+        return ("Esyntax\n" + str(exc.msg or exc)).encode("utf-8", "replace")
+    except MemoryError:
+        return b"Ememory\n"
+    except (OSError, RuntimeError) as exc:
+        return ("Eevaluation\n" + str(exc)).encode("utf-8", "replace")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_answer(fd: int, deadline: float, *, started_by: float) -> bytes | None:
+    """The child's message; ``None`` past the deadline; :data:`_NOT_STARTED` when the child did
+    not start by ``started_by``; ``b""`` when it died without a word."""
+    chunks: list[bytes] = []
+    started = False
+    while True:
+        now = time.monotonic()
+        wait_until = deadline if started else min(deadline, started_by)
+        if now >= wait_until:
+            return None if started or now >= deadline else _NOT_STARTED
+        ready, _, _ = select.select([fd], [], [], wait_until - now)
+        if not ready:
+            continue
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            break
+        if not started:
+            started = True
+            chunk = chunk[1:]
+        chunks.append(chunk)
+    return b"".join(chunks) if started else b""
+
+
+def _syntax(detail: str, runner: QueryRunner) -> PalermoError:
+    return QuerySyntaxError(detail or "malformed query")
+
+
+def _evaluation(detail: str, runner: QueryRunner) -> PalermoError:
+    return QuerySyntaxError(f"the query could not be evaluated: {detail}")
+
+
+def _rows(detail: str, runner: QueryRunner) -> PalermoError:
+    return ResultTooLarge(
+        f"the result has more than {runner.max_rows} rows; narrow the query "
+        "(LIMIT, FILTER) or ask for an aggregate",
+        limit=runner.max_rows,
+    )
+
+
+def _memory(detail: str, runner: QueryRunner) -> PalermoError:
+    return QueryTooCostly(
+        f"the query needed more than the {runner.memory_mb} MB it may use and was stopped; "
+        "narrow it (LIMIT, FILTER) or ask for an aggregate",
+        limit=runner.memory_mb,
+    )
+
+
+def _internal(detail: str, runner: QueryRunner) -> PalermoError:
+    return StoreError("the query process failed")
+
+
+_ERRORS: dict[str, Callable[[str, QueryRunner], PalermoError]] = {
+    "syntax": _syntax,
+    "evaluation": _evaluation,
+    "rows": _rows,
+    "memory": _memory,
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -47,6 +48,13 @@ class OxigraphStore(metadata.RecordReader):
             self.sweep_incomplete()
 
     # -- reading ------------------------------------------------------------------------------
+
+    def fork(self) -> int:
+        """``os.fork()`` while no write is under way (:mod:`palermo.sparql.runner` evaluates
+        queries in forked children): the child inherits the store between two writes, and no lock
+        a writer held at the fork. The child only reads, and leaves by ``os._exit``."""
+        with self._write_lock:
+            return os.fork()
 
     def query(
         self,

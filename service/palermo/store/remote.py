@@ -58,7 +58,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from palermo.errors import StoreError
+from palermo.errors import QueryTimeout, StoreError
 from palermo.rdf.namespaces import graph_iri
 from palermo.rdf.terms import to_triples
 from palermo.store import metadata
@@ -78,6 +78,8 @@ N_TRIPLES = "application/n-triples"
 N_QUADS = "application/n-quads"
 FORM = "application/x-www-form-urlencoded"
 TRANSIENT_STATUS = frozenset({502, 503, 504})
+#: How ``oxigraph serve`` ends an answer it stopped at its ``--timeout-s``.
+OXIGRAPH_CANCELLED = b"The SPARQL operation has been cancelled"
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,9 @@ class RemoteStore(metadata.RecordReader):
             raise SyntaxError(data.decode("utf-8", "replace").strip() or "malformed query")
         if status != 200:
             raise self._fail(status, data, "a query")
+        if data.endswith(OXIGRAPH_CANCELLED):
+            # ``oxigraph serve --timeout-s`` cuts the answer short with this line (status 200).
+            raise QueryTimeout("the store stopped the query at its own time limit")
         media = media.split(";", 1)[0].strip().lower()
         if media == RESULTS_JSON:
             return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)

@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from palermo.errors import InputError, NotFound, PalermoError, PayloadTooLarge
+from palermo.errors import InputError, NotFound, PalermoError, PayloadTooLarge, TooManyRequests
 from palermo.rdf.parsing import RdfSyntax, syntax_for_media_type
 from palermo.validation import validator
 from palermo.validation.report import ValidationOutcome
@@ -87,16 +87,14 @@ _CHUNK = 1 << 20
 _UNKNOWN_JOB = "there is no validation job with this id"
 
 
-class TooManyJobs(PalermoError):
+class TooManyJobs(TooManyRequests):
     """Jobs queued or running already fill the caller's share or the service's."""
 
     slug = "too-many-validation-jobs"
     title = "Too many validation jobs"
-    status = 429
 
     def __init__(self, detail: str, *, retry_after: int = RETRY_AFTER) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+        super().__init__(detail, retry_after=retry_after)
 
 
 class ReportNotReady(PalermoError):
