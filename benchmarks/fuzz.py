@@ -1,0 +1,166 @@
+"""Fuzzing at size: N generated and mutated inputs per entry point, one table.
+
+    python benchmarks/fuzz.py                                # 10,000 inputs per entry point
+    python benchmarks/fuzz.py --inputs 500 --seconds 60 --only sparql
+    python benchmarks/fuzz.py --replay fuzz-failures/sparql-query/0001.json
+
+The entry points, the strategies and the properties are tests/support/fuzzing.py, the same the
+normal test run samples in tests/fuzz/ (issue 16, part 5): RDF parsers, ``POST /classify``,
+``POST /validate``, ``/sparql`` queries and updates, ``/data``, headers, query parameters and
+``palermo import ctdc|htcds``. Each entry point runs ``--inputs`` inputs (Hypothesis, generation
+only: no shrinking, so the count is inputs sent) or until ``--seconds`` is spent, whichever comes
+first. The table has the entry point, the inputs sent, the statuses seen with their counts, the
+failures, the slowest input and the seconds. Every failing input is written to ``--out``
+(``fuzz-failures/<entry>/NNNN.json`` or ``.bin``, with the broken properties beside it in
+``NNNN.txt``), to replay with ``--replay``. Exit 1 when any input failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the strategies live with the tests
+
+from hypothesis import Phase, given, seed, settings  # noqa: E402
+
+from support.fuzzing import ENTRY_POINTS, Call, Harness, Outcome, close  # noqa: E402
+
+
+class BudgetSpent(Exception):
+    """The entry point's time budget is spent: stop generating."""
+
+
+@dataclass
+class Row:
+    entry: str
+    inputs: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    failures: int = 0
+    slowest: float = 0.0
+    seconds: float = 0.0
+    kinds: Counter[str] = field(default_factory=Counter)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def run_entry(name: str, inputs: int, budget: float, out: Path, random_seed: int) -> Row:
+    """Run one entry point: ``inputs`` inputs or ``budget`` seconds."""
+    entry = ENTRY_POINTS[name]
+    row = Row(name)
+    target = entry.setup()
+    started = time.perf_counter()
+    folder = out / _slug(name)
+
+    def record(value: object, outcome: Outcome) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"{row.failures:04d}"
+        data = entry.encode(value)
+        (stem.with_suffix(".json" if isinstance(value, Call) else ".bin")).write_bytes(data)
+        stem.with_suffix(".txt").write_text("\n".join(outcome.failures) + "\n", encoding="utf-8")
+
+    @seed(random_seed)
+    @settings(settings.get_profile("benchmark"), max_examples=inputs, phases=[Phase.generate])
+    @given(entry.inputs())
+    def fuzz(value: object) -> None:
+        if time.perf_counter() - started > budget:
+            raise BudgetSpent
+        t = time.perf_counter()
+        outcome = entry.check(target, value)
+        row.slowest = max(row.slowest, time.perf_counter() - t)
+        row.inputs += 1
+        row.statuses[outcome.status] += 1
+        if outcome.failures:
+            row.failures += 1
+            for failure in outcome.failures:
+                row.kinds[re.sub(r"\d+ quad", "N quad", failure)[:160]] += 1
+            record(value, outcome)
+
+    try:
+        fuzz()
+    except BudgetSpent:
+        pass
+    finally:
+        close(target)
+    row.seconds = time.perf_counter() - started
+    return row
+
+
+def print_table(rows: list[Row]) -> None:
+    head = ("entry point", "inputs", "statuses seen (count)", "failures", "slowest s", "s")
+    lines = [
+        (
+            r.entry,
+            f"{r.inputs:,}",
+            " ".join(f"{k}:{v}" for k, v in sorted(r.statuses.items())),
+            str(r.failures),
+            f"{r.slowest:.2f}",
+            f"{r.seconds:.0f}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
+    for line in [head, tuple("-" * w for w in widths), *lines]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)), flush=True)
+    for r in rows:
+        for kind, n in r.kinds.most_common(10):
+            print(f"  {r.entry}: {n} x {kind}")
+
+
+def replay(path: Path) -> int:
+    """Send one recorded HTTP input again, on a fresh app, and print what it got."""
+    call = Call.from_json(json.loads(path.read_text("utf-8")))
+    harness = Harness()
+    try:
+        outcome = harness.send(call)
+    finally:
+        harness.close()
+    print(f"{call.method} {call.path}?{call.query}: {outcome.status}")
+    for failure in outcome.failures:
+        print(f"  {failure}")
+    return 1 if outcome.failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inputs", type=int, default=10_000, help="inputs per entry point")
+    parser.add_argument("--seconds", type=float, default=900.0, help="budget per entry point")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="entry points whose name contains this (repeatable)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("fuzz-failures"), help="failing inputs")
+    parser.add_argument("--seed", type=int, default=16, help="the random seed (reproducible)")
+    parser.add_argument("--replay", type=Path, help="send one recorded HTTP input again")
+    args = parser.parse_args()
+    # The app logs every 500 it answers: the harness keeps the exception, nothing is printed.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger().setLevel(logging.ERROR)
+    if args.replay:
+        return replay(args.replay)
+    names = [n for n in ENTRY_POINTS if not args.only or any(o in n for o in args.only)]
+    rows = []
+    for name in names:
+        print(f"fuzzing {name} ...", file=sys.stderr, flush=True)
+        rows.append(run_entry(name, args.inputs, args.seconds, args.out, args.seed))
+    print_table(rows)
+    failed = sum(r.failures for r in rows)
+    if failed:
+        print(f"{failed} failing input(s) written under {args.out}/")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
