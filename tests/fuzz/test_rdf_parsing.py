@@ -4,7 +4,7 @@ answer a graph or an InputError, nothing else."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 
 from support.fuzzing import (
     RDF_SYNTAXES,
@@ -31,7 +31,13 @@ def test_the_w3c_data_is_among_the_seeds() -> None:
     assert any(b"http://example.org" in s for s in rdf_seeds()["n-triples"])
 
 
+#: Found by fuzzing: a lone surrogate escape in plain JSON (read with the Palermo context) made
+#: the context substitution fail to encode the document (a UnicodeEncodeError, a 500).
+LONE_SURROGATE = b'{"@id": "http://example.org/a", "http://example.org/p": "\\ud800"}'
+
+
 @fuzz_settings()
+@example(value=("json-ld", LONE_SURROGATE, None, True))
 @given(value=parse_inputs())
 def test_parsers_raise_only_input_errors(value) -> None:
     check(check_parse(None, value))

@@ -91,7 +91,9 @@ def inline_palermo_context(data: bytes, *, default: bool = False) -> bytes:
         changed = True
     if not changed:
         return data
-    return json.dumps(document, ensure_ascii=False).encode("utf-8")
+    # ASCII escapes: a lone surrogate ("\ud800") in the input stays an escape for the parser to
+    # judge, where encoding it as UTF-8 would fail.
+    return json.dumps(document).encode("ascii")
 
 
 def _term_index() -> tuple[dict[str, str], dict[str, tuple[str, str | None]], dict[str, str]]:
