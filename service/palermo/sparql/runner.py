@@ -31,6 +31,7 @@ import faulthandler
 import json
 import logging
 import os
+import queue
 import select
 import signal
 import threading
@@ -139,8 +140,12 @@ class QueryRunner:
         self.memory_mb = memory_mb
         self.anonymous_nice = anonymous_nice
         self.admission = admission
+        #: Children evaluating a query now; children that have answered and are exiting.
         self._children: set[int] = set()
+        self._exiting: set[int] = set()
         self._children_lock = threading.Lock()
+        self._to_reap: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._reaper: threading.Thread | None = None
 
     def run(
         self,
@@ -209,18 +214,43 @@ class QueryRunner:
             os.close(write_end)
             with self._children_lock:
                 self._children.add(pid)
+            message: bytes | None = None
             try:
                 grace = time.monotonic() + _START_GRACE
                 message = _read_answer(read_end, deadline, started_by=grace)
             finally:
                 os.close(read_end)
-                self._reap(pid, kill=True)
+                if message is None or message is _NOT_STARTED:
+                    self._reap(pid, kill=True)  # gone before the caller hears of it
+                else:
+                    self._reap_later(pid)  # it has closed its end: it is exiting
             if message is not _NOT_STARTED:
                 return self._decode(message)
             log.warning("query process did not start (attempt %d of %d)", attempt, _FORK_ATTEMPTS)
             if time.monotonic() >= deadline:
                 break
         raise QueryTimeout("the query could not be started before its deadline")
+
+    def _reap_later(self, pid: int) -> None:
+        """Wait for a child that has answered in a background thread: the answer goes out
+        without waiting for the kernel to tear the child's memory down."""
+        with self._children_lock:
+            self._children.discard(pid)
+            self._exiting.add(pid)
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(
+                    target=self._reap_exiting, name="palermo-query-reaper", daemon=True
+                )
+                self._reaper.start()
+        self._to_reap.put(pid)
+
+    def _reap_exiting(self) -> None:
+        while True:
+            pid = self._to_reap.get()
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            with self._children_lock:
+                self._exiting.discard(pid)
 
     def _reap(self, pid: int, *, kill: bool) -> None:
         if kill:
@@ -389,6 +419,7 @@ def _child(
         store.query("ASK {}")
         _write_all(fd, b".")
         _write_all(fd, _answer(store, request, max_rows))
+        os.close(fd)  # the answer is complete: the parent reads it before this process is gone
     except BaseException:
         status = 1
     finally:
