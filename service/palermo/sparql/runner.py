@@ -14,8 +14,12 @@ at the deadline the parent kills it (``SIGKILL``) and answers ``503 query-timeou
 runs under a memory limit (``QUERY_MEMORY_MB``, ``RLIMIT_AS``), and anonymous callers' children at a
 lower CPU priority (``ANONYMOUS_QUERY_NICE``), so that a token's queries and the service itself keep
 their share of the CPU while anonymous runaways wait for their deadline. A fork happens with no
-write under way (:meth:`palermo.store.oxigraph.OxigraphStore.fork`); a child that cannot start
-evaluating within a second (a lock another thread held at the fork) is killed and forked again.
+write under way (:meth:`palermo.store.oxigraph.OxigraphStore.fork`); a child that cannot read the
+store within a second (a lock another thread held at the fork) is killed and forked again. The
+fork is taken off the critical path: after each query a spare child is forked in the background
+and waits for the next one; it is used only if no write has happened since it was forked
+(:attr:`~palermo.store.oxigraph.OxigraphStore.generation`) and it is under 30 s old, so every
+query still reads the store as it is when the query arrives.
 
 On a remote store, the store evaluates the query: the store's own timeout stops it (``oxigraph
 serve --timeout-s``, docs/deployment.md), and Palermo stops reading at its deadline. ``thread``
@@ -31,9 +35,11 @@ import faulthandler
 import json
 import logging
 import os
+import pickle
 import queue
 import select
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -115,6 +121,8 @@ ISOLATIONS = ("process", "thread")
 
 #: Seconds a forked child may take to show it is evaluating before it is forked again.
 _START_GRACE = 1.0
+#: Seconds a spare child is kept for the next query (its copy-on-write pages age).
+_SPARE_MAX_AGE = 30.0
 _FORK_ATTEMPTS = 3
 _CHUNK = 1 << 16
 
@@ -140,9 +148,13 @@ class QueryRunner:
         self.memory_mb = memory_mb
         self.anonymous_nice = anonymous_nice
         self.admission = admission
-        #: Children evaluating a query now; children that have answered and are exiting.
+        #: Children evaluating a query now; children that have answered and are exiting; the
+        #: spare child forked ahead for the next query.
         self._children: set[int] = set()
         self._exiting: set[int] = set()
+        self._spare: _Spare | None = None
+        self._refilling = False
+        self._closed = False
         self._children_lock = threading.Lock()
         self._to_reap: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._reaper: threading.Thread | None = None
@@ -199,37 +211,104 @@ class QueryRunner:
         caller: Caller,
         deadline: float,
     ) -> QueryResult:
+        child = self._take_spare(store) or self._spawn(store, fork, deadline)
+        self._refill(store, fork)
         nice = self.anonymous_nice if caller.anonymous else 0
+        message: bytes | None = None
+        with self._children_lock:
+            self._children.add(child.pid)
+        try:
+            order = pickle.dumps((request, nice, self.memory_mb, self.max_rows))
+            try:
+                _write_all(child.requests, order)
+            finally:
+                os.close(child.requests)
+            message = _read_answer(child.answers, deadline)
+        finally:
+            os.close(child.answers)
+            if message is None:
+                self._reap(child.pid, kill=True)  # gone before the caller hears of it
+            else:
+                self._reap_later(child.pid)  # it has closed its end: it is exiting
+        return self._decode(message)
+
+    def _spawn(self, store: Store, fork: Callable[[], int], deadline: float) -> _Spare:
+        """A child forked now and ready to take a query (it has read the store once)."""
         for attempt in range(1, _FORK_ATTEMPTS + 1):
-            read_end, write_end = os.pipe()
+            requests_r, requests_w = os.pipe()
+            answers_r, answers_w = os.pipe()
+            generation = getattr(store, "generation", 0)
             try:
                 pid = fork()
             except OSError as exc:
-                os.close(read_end)
-                os.close(write_end)
+                for fd in (requests_r, requests_w, answers_r, answers_w):
+                    os.close(fd)
                 raise StoreError(f"cannot start a query process ({exc.strerror or exc})") from None
             if pid == 0:  # the child: never returns
-                os.close(read_end)
-                _child(store, request, write_end, nice, self.memory_mb, self.max_rows)
-            os.close(write_end)
-            with self._children_lock:
-                self._children.add(pid)
-            message: bytes | None = None
-            try:
-                grace = time.monotonic() + _START_GRACE
-                message = _read_answer(read_end, deadline, started_by=grace)
-            finally:
-                os.close(read_end)
-                if message is None or message is _NOT_STARTED:
-                    self._reap(pid, kill=True)  # gone before the caller hears of it
-                else:
-                    self._reap_later(pid)  # it has closed its end: it is exiting
-            if message is not _NOT_STARTED:
-                return self._decode(message)
+                os.close(requests_w)
+                os.close(answers_r)
+                _child(store, requests_r, answers_w)
+            os.close(requests_r)
+            os.close(answers_w)
+            child = _Spare(pid, requests_w, answers_r, generation, time.monotonic())
+            if _await_ready(answers_r, min(deadline, time.monotonic() + _START_GRACE)):
+                return child
+            os.close(requests_w)
+            os.close(answers_r)
+            self._reap(pid, kill=True)
             log.warning("query process did not start (attempt %d of %d)", attempt, _FORK_ATTEMPTS)
             if time.monotonic() >= deadline:
                 break
         raise QueryTimeout("the query could not be started before its deadline")
+
+    def _take_spare(self, store: Store) -> _Spare | None:
+        """The spare child, if it was forked from ``store`` since its last write and recently."""
+        with self._children_lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        fresh = (
+            spare.store is store
+            and spare.generation == getattr(store, "generation", 0)
+            and time.monotonic() - spare.born < _SPARE_MAX_AGE
+        )
+        if fresh:
+            return spare
+        self._discard(spare)
+        return None
+
+    def _refill(self, store: Store, fork: Callable[[], int]) -> None:
+        """Fork the next query's child in the background, off the critical path."""
+        with self._children_lock:
+            if self._refilling or self._closed:
+                return
+            self._refilling = True
+
+        def refill() -> None:
+            try:
+                spare = self._spawn(store, fork, time.monotonic() + _START_GRACE * _FORK_ATTEMPTS)
+            except PalermoError:
+                spare = None
+            with self._children_lock:
+                self._refilling = False
+                old, keep = self._spare, not self._closed
+                if keep and spare is not None:
+                    spare.store = store
+                    self._spare = spare
+            if old is not None and keep and spare is not None:
+                self._discard(old)
+            if spare is not None and not keep:
+                self._discard(spare)
+
+        threading.Thread(target=refill, name="palermo-query-spare", daemon=True).start()
+
+    def _discard(self, child: _Spare) -> None:
+        for fd in (child.requests, child.answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+        self._reap_later(child.pid)
 
     def _reap_later(self, pid: int) -> None:
         """Wait for a child that has answered in a background thread: the answer goes out
@@ -372,11 +451,27 @@ class QueryRunner:
             return len(self._children)
 
     def close(self) -> None:
-        """Stop every query still running."""
+        """Stop every query still running, and the spare child."""
         with self._children_lock:
+            self._closed = True
             children = list(self._children)
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            self._discard(spare)
         for pid in children:
             self._reap(pid, kill=True)
+
+
+@dataclass
+class _Spare:
+    """A forked child waiting for a query: its pipes, and the store state it was forked from."""
+
+    pid: int
+    requests: int
+    answers: int
+    generation: int
+    born: float
+    store: Store | None = None
 
 
 @dataclass(frozen=True)
@@ -390,19 +485,18 @@ class _Request:
 # ------------------------------------------------------------------------------------------------
 # The child process and its one message
 #
-# The child writes b"." once it has read the store (it started cleanly), then one message and
-# exits: b"A" + b"1"/b"0" (ASK), b"S" + SPARQL JSON results (SELECT), b"G" + N-Triples
-# (CONSTRUCT, DESCRIBE), or b"E" + kind + "\n" + detail (an error the caller is told about).
+# The child writes b"." once it has read the store (it started cleanly), reads one order (a
+# pickle of the request, its CPU priority, memory limit and row limit; from the parent only), then
+# writes one message and exits: b"A" + b"1"/b"0" (ASK), b"S" + SPARQL JSON results (SELECT),
+# b"G" + N-Triples (CONSTRUCT, DESCRIBE), or b"E" + kind + "\n" + detail (an error for the caller).
 
-_NOT_STARTED = b"not started"
 
-
-def _child(
-    store: Store, request: _Request, fd: int, nice: int, memory_mb: int, max_rows: int
-) -> None:
-    """Evaluate ``request`` and write the answer to ``fd``. Runs in the forked child and never
-    returns: it ends with ``os._exit``, so no handler, destructor or buffer of the parent's runs
-    here (the store in particular is never flushed or closed by the child)."""
+def _child(store: Store, requests: int, answers: int) -> None:
+    """Read the store once, say so (b"."), wait for one query on ``requests``, write its answer
+    to ``answers``. Runs in the forked child and never returns: it ends with ``os._exit``, so no
+    handler, destructor or buffer of the parent's runs here (the store in particular is never
+    flushed or closed by the child). If the service goes away, ``requests`` ends, and so does
+    this process."""
     status = 0
     try:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -412,18 +506,43 @@ def _child(
         faulthandler.disable()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+        os.close(devnull)
+        _close_inherited(keep={requests, answers})
+        store.query("ASK {}")
+        _write_all(answers, b".")
+        order = _read_all(requests)
+        request, nice, memory_mb, max_rows = pickle.loads(order)
         if nice:
             os.nice(nice)
         if memory_mb:
             _limit_memory(memory_mb)
-        store.query("ASK {}")
-        _write_all(fd, b".")
-        _write_all(fd, _answer(store, request, max_rows))
-        os.close(fd)  # the answer is complete: the parent reads it before this process is gone
-    except BaseException:
+        _write_all(answers, _answer(store, request, max_rows))
+        os.close(answers)  # the answer is complete: the parent reads it before this process is gone
+    except BaseException:  # nothing may escape a forked child
         status = 1
     finally:
         os._exit(status)
+
+
+def _close_inherited(keep: set[int]) -> None:
+    """Close the sockets and pipes the child inherited: the service's listening socket, its
+    clients' connections (a client waiting for the end of a response must not wait for this
+    process) and other query processes' pipes (their ends must come when their parent closes
+    them). The store's own files stay open: the child reads through them."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd in keep or fd <= 2:
+            continue
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if stat.S_ISSOCK(mode) or stat.S_ISFIFO(mode):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -478,27 +597,36 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _read_answer(fd: int, deadline: float, *, started_by: float) -> bytes | None:
-    """The child's message; ``None`` past the deadline; :data:`_NOT_STARTED` when the child did
-    not start by ``started_by``; ``b""`` when it died without a word."""
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, _CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _await_ready(fd: int, until: float) -> bool:
+    """Whether the child said it is ready (b".") by ``until``."""
+    while (left := until - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            return os.read(fd, 1) == b"."
+    return False
+
+
+def _read_answer(fd: int, deadline: float) -> bytes | None:
+    """The child's message; ``None`` past the deadline; ``b""`` when it died without a word."""
     chunks: list[bytes] = []
-    started = False
     while True:
-        now = time.monotonic()
-        wait_until = deadline if started else min(deadline, started_by)
-        if now >= wait_until:
-            return None if started or now >= deadline else _NOT_STARTED
-        ready, _, _ = select.select([fd], [], [], wait_until - now)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
         if not ready:
             continue
         chunk = os.read(fd, _CHUNK)
         if not chunk:
-            break
-        if not started:
-            started = True
-            chunk = chunk[1:]
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks) if started else b""
 
 
 def _syntax(detail: str, runner: QueryRunner) -> PalermoError:

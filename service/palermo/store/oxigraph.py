@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class OxigraphStore(metadata.RecordReader):
                 f"cannot open the store at {self.path}: {exc.strerror or exc}"
             ) from None
         self._write_lock = threading.RLock()
+        self._generation = 0
         if self.path is not None:
             self.sweep_incomplete()
 
@@ -55,6 +57,22 @@ class OxigraphStore(metadata.RecordReader):
         a writer held at the fork. The child only reads, and leaves by ``os._exit``."""
         with self._write_lock:
             return os.fork()
+
+    @property
+    def generation(self) -> int:
+        """How many writes this store has had: a child forked at one generation sees the store
+        as it is as long as the generation has not moved."""
+        return self._generation
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: under the write lock, and counted (:attr:`generation`) even if it fails
+        half-way."""
+        with self._write_lock:
+            try:
+                yield
+            finally:
+                self._generation += 1
 
     def query(
         self,
@@ -101,7 +119,7 @@ class OxigraphStore(metadata.RecordReader):
             raise StoreError(f"the store could not be written: {exc.strerror or exc}") from None
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        with self._write_lock:
+        with self._writing():
             self._update(sparql, base_iri)
 
     def replace_graph(self, graph: str | None, triples: Iterable[ox.Triple]) -> None:
@@ -114,7 +132,7 @@ class OxigraphStore(metadata.RecordReader):
                 if graph is None
                 else f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}"
             )
-        with self._write_lock:
+        with self._writing():
             if graph is not None and not body:
                 # An empty PUT still creates the graph (GSP: the graph exists, empty).
                 self._update(f"DROP SILENT {target} ; CREATE SILENT GRAPH <{graph}>")
@@ -129,7 +147,7 @@ class OxigraphStore(metadata.RecordReader):
             ox.Quad(t.subject, t.predicate, t.object, _graph_term(graph))
             for t in to_triples(triples)
         ]
-        with self._write_lock:
+        with self._writing():
             try:
                 if graph is not None:
                     self._store.add_graph(ox.NamedNode(graph))
@@ -138,12 +156,12 @@ class OxigraphStore(metadata.RecordReader):
                 raise StoreError(f"the store could not be written: {exc.strerror or exc}") from None
 
     def drop_graph(self, graph: str | None) -> None:
-        with self._write_lock:
+        with self._writing():
             self._update("CLEAR DEFAULT" if graph is None else f"DROP SILENT GRAPH <{graph}>")
 
     def set_dataset(self, name: str, *, public: bool) -> Dataset:
         metadata.check_dataset_name(name)
-        with self._write_lock:
+        with self._writing():
             self._update(metadata.dataset_update(name, public, replace=True))
         return next(d for d in self.datasets() if d.name == name)
 
@@ -165,7 +183,7 @@ class OxigraphStore(metadata.RecordReader):
         metadata.check_dataset_name(dataset)
         if not writes:
             return
-        with self._write_lock:
+        with self._writing():
             new = metadata.check_access_rights(dataset, self.stored_public(dataset), public)
             # Only what exists is dropped: on disk, each DROP or DELETE costs a transaction step
             # even when it finds nothing (a fresh import of 21,000 cases).
@@ -201,7 +219,7 @@ class OxigraphStore(metadata.RecordReader):
         :meth:`sweep_incomplete` removes; case graphs that already exist are replaced first.
         Returns the number of quads written."""
         metadata.check_dataset_name(dataset)
-        with self._write_lock:
+        with self._writing():
             if metadata.check_access_rights(dataset, self.stored_public(dataset), public):
                 self._update(metadata.dataset_update(dataset, bool(public), replace=False))
             count = 0
@@ -237,7 +255,7 @@ class OxigraphStore(metadata.RecordReader):
 
     def drop_case_graph(self, graph: str) -> None:
         """Remove a case graph, its inference graph and their records in one transaction."""
-        with self._write_lock:
+        with self._writing():
             record = self.case_record(graph)
             self._update(
                 metadata.drop_case_update(graph, record.inferred_graph if record else None)
