@@ -510,6 +510,11 @@ def _child(store: Store, requests: int, answers: int) -> None:
         _close_inherited(keep={requests, answers})
         store.query("ASK {}")
         _write_all(answers, b".")
+        # A spare unused past its age is never given a query: it ends by itself, so that no
+        # copy of the service's memory outlives its use.
+        waiting, _, _ = select.select([requests], [], [], _SPARE_MAX_AGE + 5.0)
+        if not waiting:
+            os._exit(0)
         order = _read_all(requests)
         request, nice, memory_mb, max_rows = pickle.loads(order)
         if nice:
