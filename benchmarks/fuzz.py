@@ -2,6 +2,7 @@
 
     python benchmarks/fuzz.py                                # 10,000 inputs per entry point
     python benchmarks/fuzz.py --inputs 500 --seconds 60 --only sparql
+    python benchmarks/fuzz.py --jobs 3                       # three entry points at a time
     python benchmarks/fuzz.py --replay fuzz-failures/sparql-query/0001.json
 
 The entry points, the strategies and the properties are tests/support/fuzzing.py, the same the
@@ -20,10 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import re
 import sys
 import time
+import warnings
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +60,7 @@ def _slug(name: str) -> str:
 
 def run_entry(name: str, inputs: int, budget: float, out: Path, random_seed: int) -> Row:
     """Run one entry point: ``inputs`` inputs or ``budget`` seconds."""
+    print(f"fuzzing {name} ...", file=sys.stderr, flush=True)
     entry = ENTRY_POINTS[name]
     row = Row(name)
     target = entry.setup()
@@ -79,6 +84,8 @@ def run_entry(name: str, inputs: int, budget: float, out: Path, random_seed: int
         outcome = entry.check(target, value)
         row.slowest = max(row.slowest, time.perf_counter() - t)
         row.inputs += 1
+        if row.inputs % 1000 == 0:
+            print(f"  {name}: {row.inputs:,} inputs, {row.failures} failing", file=sys.stderr)
         row.statuses[outcome.status] += 1
         if outcome.failures:
             row.failures += 1
@@ -131,6 +138,15 @@ def replay(path: Path) -> int:
     return 1 if outcome.failures else 0
 
 
+def _quiet() -> None:
+    """The app logs every 500 it answers: the harness keeps the exception, nothing is printed;
+    rdflib's warnings about ill-typed literals in the fuzzed input are not printed either."""
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger().setLevel(logging.ERROR)
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=int, default=10_000, help="inputs per entry point")
@@ -144,17 +160,21 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"), help="failing inputs")
     parser.add_argument("--seed", type=int, default=16, help="the random seed (reproducible)")
     parser.add_argument("--replay", type=Path, help="send one recorded HTTP input again")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="entry points fuzzed at once, each in its own process"
+    )
     args = parser.parse_args()
-    # The app logs every 500 it answers: the harness keeps the exception, nothing is printed.
-    logging.getLogger().addHandler(logging.NullHandler())
-    logging.getLogger().setLevel(logging.ERROR)
+    _quiet()
     if args.replay:
         return replay(args.replay)
     names = [n for n in ENTRY_POINTS if not args.only or any(o in n for o in args.only)]
-    rows = []
-    for name in names:
-        print(f"fuzzing {name} ...", file=sys.stderr, flush=True)
-        rows.append(run_entry(name, args.inputs, args.seconds, args.out, args.seed))
+    jobs = [(name, args.inputs, args.seconds, args.out, args.seed) for name in names]
+    if args.jobs > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_quiet) as pool:
+            rows = list(pool.map(run_entry, *zip(*jobs, strict=True)))
+    else:
+        rows = [run_entry(*job) for job in jobs]
     print_table(rows)
     failed = sum(r.failures for r in rows)
     if failed:

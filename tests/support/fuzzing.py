@@ -465,7 +465,100 @@ def rdf_documents(
         for name in syntaxes
         if seeds[name]
     ]
+    if "json-ld" in syntaxes:
+        options.append(st.tuples(st.just("json-ld"), jsonld_documents()))
     return st.one_of(options)
+
+
+_JSON_STRINGS = (
+    "http://example.org/a",
+    "https://example.org/case/x",
+    "_:b0",
+    "pal:Case",
+    "Case",
+    "act",
+    "Recruitment",
+    "@id",
+    "@type",
+    "@vocab",
+    "@json",
+    "@none",
+    "",
+    "\\ud800",
+    "\\udfff\\ud800",
+    "\\u0000",
+    "x" * 300,
+    "2024-02-30",
+    "relative",
+    "#frag",
+    "http://127.0.0.1:9/context.jsonld",
+    "https://w3id.org/palermo/context.jsonld",
+    "en",
+    "en-US--ltr",
+    "rtl",
+)
+_JSON_KEYS = (
+    "@context",
+    "@id",
+    "@type",
+    "@graph",
+    "@list",
+    "@set",
+    "@value",
+    "@language",
+    "@reverse",
+    "@included",
+    "@nest",
+    "@index",
+    "@direction",
+    "@vocab",
+    "@base",
+    "@import",
+    "@version",
+    "@protected",
+    "@propagate",
+    "@container",
+    "act",
+    "means",
+    "purpose",
+    "affectedPerson",
+    "ageAtTimeOfAct",
+    "http://example.org/p",
+    "pal:act",
+    "",
+    "@",
+)
+
+
+def jsonld_documents() -> st.SearchStrategy[bytes]:
+    """JSON-LD built from its keywords and the Palermo context's terms, with tricky values (lone
+    surrogate escapes, remote and Palermo contexts, huge numbers), serialised by hand so that the
+    escapes reach the service as they are."""
+    scalar = st.one_of(
+        st.sampled_from(_JSON_STRINGS).map(lambda v: f'"{v}"'),
+        st.sampled_from(("null", "true", "false", "0", "-1", "1e999", "1.5", "9" * 400, "-0.0")),
+    )
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        pair = st.tuples(st.sampled_from(_JSON_KEYS), inner).map(lambda kv: f'"{kv[0]}": {kv[1]}')
+        return st.one_of(
+            st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+            st.lists(pair, max_size=4).map(lambda items: "{" + ", ".join(items) + "}"),
+        )
+
+    body = st.recursive(scalar, extend, max_leaves=12)
+    context = st.sampled_from(
+        (
+            "",
+            '"@context": "https://w3id.org/palermo/context.jsonld", ',
+            '"@context": ["https://w3id.org/palermo/context.jsonld", {"ex": "urn:ex:"}], ',
+            '"@context": {"@vocab": "http://example.org/"}, ',
+            '"@context": "http://127.0.0.1:9/c", ',
+            '"@context": null, ',
+            '"@context": {"@version": 1.1, "@protected": true}, ',
+        )
+    )
+    return st.builds(lambda c, b: ("{" + c + '"@graph": ' + b + "}").encode("utf-8"), context, body)
 
 
 # ------------------------------------------------------------------------------------------------
