@@ -122,14 +122,24 @@ def oxigraph_server(tmp_path_factory) -> Iterator[OxigraphServer]:
     server.stop()
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def store_backend(request) -> dict[str, object]:
-    """Config overrides for the store backend: embedded (in memory) or the remote server, empty."""
+def _backend_overrides(request) -> dict[str, object]:
     if request.param == "embedded":
         return {}
     server = request.getfixturevalue("oxigraph_server")
     server.clear()
     return {"STORE_URL": server.url, "STORE_RETRIES": 2}
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def store_backend(request) -> dict[str, object]:
+    """Config overrides for the store backend: embedded (in memory) or the remote server, empty."""
+    return _backend_overrides(request)
+
+
+@pytest.fixture(scope="module", params=["embedded", "remote"])
+def module_store_backend(request) -> dict[str, object]:
+    """``store_backend`` for a module-scoped app: the remote server is emptied once per module."""
+    return _backend_overrides(request)
 
 
 # ================================================================================================

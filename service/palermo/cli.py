@@ -44,6 +44,10 @@ def main(verbose: int) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    # The audit trail (one line per write, never content) is written whatever the verbosity.
+    from palermo.store.access import AUDIT_LOGGER
+
+    logging.getLogger(AUDIT_LOGGER).setLevel(logging.INFO)
 
 
 @main.command()
@@ -229,6 +233,7 @@ def load_command(
     config = _service_config()
     classifier = _classifier(config)
     store = open_store(config)
+    name = dataset or ("public" if public else "private")
     try:
         load_service_graphs(store)
         with tqdm(
@@ -237,7 +242,7 @@ def load_command(
             summary = load(
                 store,
                 files=list(files),
-                dataset=dataset or ("public" if public else "private"),
+                dataset=name,
                 public=public,
                 classifier=classifier,
                 reasoner=cast("Reasoner", reasoner or config["REASONER"]),
@@ -246,12 +251,50 @@ def load_command(
                 progress=bar.update,
             )
     except LoadIncomplete as exc:
+        _audit_load(
+            "load", name, public, cases=exc.stored, notStored=len(exc.not_stored), outcome="partial"
+        )
         for case in exc.not_stored:
             click.echo(case)
         raise
+    except Exception:
+        _audit_load("load", name, public, files=len(files), outcome="failed")
+        raise
     finally:
         store.close()
+    _audit_load("load", name, public, cases=summary.cases, files=len(files), outcome="ok")
     click.echo(f"palermo: loaded {summary.cases} case(s) from {len(files)} file(s)", err=True)
+
+
+def _audit_load(action: str, dataset: str, public: bool, **facts: object) -> None:
+    """The audit line of a load from the command line: who (``cli:USER``), the action, how many
+    cases, into which dataset, public or not, and the outcome; never a case IRI or content."""
+    from palermo.store.access import audit_write, cli_principal
+
+    audit_write(cli_principal(), action, [], dataset=dataset, public=public, **facts)
+
+
+@main.command("token-hash")
+def token_hash_command() -> None:
+    """Print the 'sha256:HEX' form of the token read from stdin, for PALERMO_TOKENS.
+
+    Configure 'sha256:HEX:scope' instead of 'token:scope' so that no configuration file holds
+    a usable secret: printf %s "$TOKEN" | palermo token-hash
+    """
+    from palermo.errors import InputError
+    from palermo.store.access import token_hash
+
+    raw = sys.stdin.buffer.read()
+    try:
+        token = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise InputError("the token on stdin is not UTF-8 text", source="stdin") from None
+    if not token or any(c.isspace() for c in token):
+        raise InputError(
+            "give one token on stdin (not empty, no spaces: a bearer token is one word)",
+            source="stdin",
+        )
+    click.echo(token_hash(token))
 
 
 @main.command("query")
@@ -466,6 +509,7 @@ def _run_import(
 
     classifier = _classifier(config)
     store = open_store(config)
+    name = dataset or ("public" if public else "private")
     try:
         load_service_graphs(store)
         with tqdm(
@@ -474,15 +518,19 @@ def _run_import(
             labels = load_cases(
                 store,
                 cases=cases,
-                dataset=dataset or ("public" if public else "private"),
+                dataset=name,
                 public=public,
                 classifier=classifier,
                 reasoner=cast("Reasoner", reasoner),
                 batch_size=2000,
                 progress=bar.update,
             ).labels
+    except Exception:
+        _audit_load(f"import-{kind}", name, public, attempted=len(cases), outcome="failed")
+        raise
     finally:
         store.close()
+    _audit_load(f"import-{kind}", name, public, cases=len(cases), outcome="ok")
     counts = ", ".join(f"{label} {n}" for label, n in sorted(labels.items(), key=lambda x: -x[1]))
     click.echo(
         f"palermo: loaded {len(cases)} case(s) in {time.perf_counter() - started:.1f} s; "

@@ -1,6 +1,11 @@
-"""Fixtures of the security suite (issue 4): an app with one private and one public case."""
+"""Fixtures of the security suite (issue 4): an app with one private and one public case.
+
+Every app of the suite runs on both store backends: the embedded store and a real ``oxigraph
+serve`` (one per session, emptied before each test; ``store_backend`` in tests/conftest.py)."""
 
 from __future__ import annotations
+
+import hashlib
 
 import pytest
 
@@ -11,6 +16,11 @@ WRITE_OTHER_TOKEN = "token-write-other-dataset"
 READ_OTHER = {"Authorization": f"Bearer {READ_OTHER_TOKEN}"}
 WRITE_OTHER = {"Authorization": f"Bearer {WRITE_OTHER_TOKEN}"}
 WRONG = {"Authorization": "Bearer not-a-configured-token"}
+ADMIN_TOKEN = "token-admin-7q9"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+#: A read token configured only by its hash (``sha256:HEX:read``), never in plain.
+HASHED_READ_TOKEN = "token-read-hashed-7q9"
+HASHED_READ = {"Authorization": f"Bearer {HASHED_READ_TOKEN}"}
 
 SECRET_DATASET = "secretds7q9"
 SECRET_CASE = "https://example.org/case/secret-7q9"
@@ -38,20 +48,38 @@ SECRET_CASE_TTL = f"""
 
 def security_config(**overrides: object) -> dict[str, object]:
     config = base_config(**overrides)
+    hashed = hashlib.sha256(HASHED_READ_TOKEN.encode("utf-8")).hexdigest()
     config["TOKENS"] = (
-        f"{config['TOKENS']},{READ_OTHER_TOKEN}:read:otherds,{WRITE_OTHER_TOKEN}:write:otherds"
+        f"{config['TOKENS']},{READ_OTHER_TOKEN}:read:otherds,{WRITE_OTHER_TOKEN}:write:otherds,"
+        f"{ADMIN_TOKEN}:admin,sha256:{hashed}:read"
     )
     config["REASONER"] = "fast"
     return config
 
 
 @pytest.fixture
-def secure_app():
-    """A private case written through the API (private by default) and a public case."""
+def make_secure_app(store_backend):
+    """A factory of apps with :func:`security_config` on this test's backend; each app it made
+    is closed at the end of the test."""
     from palermo.app import close_app, create_app
 
-    app = create_app(security_config())
-    app.config["TESTING"] = True
+    made = []
+
+    def factory(**overrides: object):
+        app = create_app(security_config(**{**store_backend, **overrides}))
+        app.config["TESTING"] = True
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        close_app(app)
+
+
+@pytest.fixture
+def secure_app(make_secure_app):
+    """A private case written through the API (private by default) and a public case."""
+    app = make_secure_app()
     client = app.test_client()
     r = client.put(
         "/data",
@@ -69,8 +97,7 @@ def secure_app():
         headers=WRITE,
     )
     assert r.status_code == 201, r.text
-    yield app
-    close_app(app)
+    return app
 
 
 @pytest.fixture

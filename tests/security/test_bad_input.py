@@ -317,10 +317,11 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def bad_app():
+def bad_app(module_store_backend):
+    """One app per module and backend (embedded, and a real ``oxigraph serve``)."""
     from palermo.app import close_app, create_app
 
-    app = create_app(security_config(MAX_BODY_BYTES=LIMIT))
+    app = create_app(security_config(MAX_BODY_BYTES=LIMIT, **module_store_backend))
     app.config["TESTING"] = True
     yield app
     close_app(app)

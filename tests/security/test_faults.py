@@ -2,6 +2,13 @@
 
 After each, the store opens and every case is either wholly present (its case graph, its
 inference graph with the assessment, and its metadata) or wholly absent.
+
+The SIGKILL of ``palermo serve`` runs on both backends. The full disk and the read-only or
+blocked data directory are faults of the embedded store's own files (RocksDB on the local disk)
+and stay embedded; the remote store's equivalents are below them: the store process killed in
+the middle of writes (503 ``store-unavailable``, never a 500; every case whole or absent once it
+is back) and a store that cannot be reached by ``palermo load`` (a one-line reason, no
+traceback). tests/store/test_remote.py covers a store killed during ``palermo load``.
 """
 
 from __future__ import annotations
@@ -37,12 +44,22 @@ def _case(i: int) -> str:
 """
 
 
-def assert_each_case_whole_or_absent(data_dir: Path) -> int:
-    """Open the store; check every case; return how many are present."""
-    from palermo.rdf.namespaces import GRAPH_BASE
+def open_store(where: Path | str):
+    """The embedded store in a folder, or the remote store at a URL."""
     from palermo.store.oxigraph import OxigraphStore
+    from palermo.store.remote import Endpoints, RemoteStore
 
-    store = OxigraphStore(data_dir)
+    if isinstance(where, str):
+        return RemoteStore(Endpoints.under(where), retries=2)
+    return OxigraphStore(where)
+
+
+def assert_each_case_whole_or_absent(where: Path | str) -> int:
+    """Open the store (a data folder, or a remote store's URL); check every case; return how
+    many are present."""
+    from palermo.rdf.namespaces import GRAPH_BASE
+
+    store = open_store(where)
     try:
         records = {r.graph: r for r in store.case_records()}
         names = set(store.graph_names())
@@ -62,14 +79,30 @@ def assert_each_case_whole_or_absent(data_dir: Path) -> int:
         store.close()
 
 
+def stored_graphs(where: Path | str) -> set[str]:
+    store = open_store(where)
+    try:
+        return {r.graph for r in store.case_records()}
+    finally:
+        store.close()
+
+
 @pytest.mark.slow
-def test_sigkill_in_the_middle_of_a_bulk_load(tmp_path):
+@pytest.mark.parametrize("backend", ["embedded", "remote"])
+def test_sigkill_in_the_middle_of_a_bulk_load(request, tmp_path, backend):
     """A live ``palermo serve`` takes case graphs from 8 concurrent clients; it is SIGKILLed once
     20 writes were acknowledged, with more in flight. Every acknowledged case is present, and
-    every case is whole or absent."""
-    server = PalermoServer(
-        "--data-dir", str(tmp_path / "data"), env={"PALERMO_TOKENS": f"{WRITE_TOKEN}:write"}
-    )
+    every case is whole or absent (in its data folder, or in the remote store it wrote to)."""
+    env = {"PALERMO_TOKENS": f"{WRITE_TOKEN}:write"}
+    where: Path | str
+    if backend == "remote":
+        oxigraph = request.getfixturevalue("oxigraph_server")
+        oxigraph.clear()
+        where = oxigraph.url
+        server = PalermoServer("--memory", env={**env, "PALERMO_STORE_URL": where})
+    else:
+        where = tmp_path / "data"
+        server = PalermoServer("--data-dir", str(where), env=env)
     acknowledged: list[int] = []
     enough = threading.Event()
     lock = threading.Lock()
@@ -106,15 +139,9 @@ def test_sigkill_in_the_middle_of_a_bulk_load(tmp_path):
         t.join(timeout=70)
     assert reached, server.stderr[-2000:]
     assert server.process.returncode == -signal.SIGKILL
-    present = assert_each_case_whole_or_absent(tmp_path / "data")
+    present = assert_each_case_whole_or_absent(where)
     assert present >= len(acknowledged)
-    from palermo.store.oxigraph import OxigraphStore
-
-    store = OxigraphStore(tmp_path / "data")
-    try:
-        graphs = {r.graph for r in store.case_records()}
-    finally:
-        store.close()
+    graphs = stored_graphs(where)
     lost = [i for i in acknowledged if f"https://example.org/g/kill{i}" not in graphs]
     assert lost == []
 
@@ -239,3 +266,87 @@ def test_a_read_only_store_opened_after_a_write_keeps_its_cases(tmp_path):
     assert r.status_code == 201
     close_app(app)
     assert assert_each_case_whole_or_absent(tmp_path / "data") == 1
+
+
+# -- the remote store's equivalents of the disk faults ---------------------------------------------
+
+
+def test_a_remote_store_killed_in_the_middle_of_writes_is_503_and_keeps_cases_whole(tmp_path):
+    """The remote counterpart of the full disk: the store process dies (SIGKILL) while writes
+    come in. Every answer after that is a 503 ``store-unavailable`` problem (never a 500), and
+    once the store is back every case is whole or absent and every acknowledged case is there."""
+    from palermo.app import close_app, create_app
+    from security.conftest import security_config
+    from support.servers import OxigraphServer
+
+    store = OxigraphServer(tmp_path / "remote")
+    app = create_app(security_config(STORE_URL=store.url, STORE_RETRIES=1))
+    client = app.test_client()
+    statuses: dict[int, int] = {}
+    try:
+        for i in range(12):
+            if i == 6:
+                store.kill()
+            r = client.put(
+                "/data",
+                query_string={"graph": f"https://example.org/g/dead{i}"},
+                data=_case(i),
+                content_type="text/turtle",
+                headers=WRITE,
+            )
+            statuses[i] = r.status_code
+            if r.status_code == 503:
+                assert r.mimetype == "application/problem+json"
+                assert r.get_json()["type"].endswith("store-unavailable")
+    finally:
+        close_app(app)
+    assert [statuses[i] for i in range(6)] == [201] * 6
+    assert {statuses[i] for i in range(6, 12)} == {503}
+    store.start()
+    try:
+        assert assert_each_case_whole_or_absent(store.url) == 6
+        assert stored_graphs(store.url) == {f"https://example.org/g/dead{i}" for i in range(6)}
+    finally:
+        store.stop()
+
+
+def test_an_unreachable_remote_store_is_a_clear_cli_error(tmp_path):
+    """The remote counterpart of the blocked data folder: ``palermo load`` names the store it
+    cannot reach in one line, with no traceback."""
+    from support.servers import free_port
+
+    case = tmp_path / "case.ttl"
+    case.write_text(_case(4), encoding="utf-8")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PALERMO_")},
+        "PALERMO_STORE_URL": f"http://127.0.0.1:{free_port()}",
+        "PALERMO_STORE_RETRIES": "1",
+    }
+    done = subprocess.run(
+        [_exe(), "load", str(case)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    [line] = [x for x in done.stderr.splitlines() if x.startswith("palermo:")]
+    assert "store" in line
+
+
+def test_a_remote_store_keeps_the_cases_written_through_the_service(oxigraph_server):
+    """The control for the remote faults: a case written through the service is whole in the
+    remote store, read by a fresh client."""
+    from palermo.app import close_app, create_app
+    from security.conftest import security_config
+
+    oxigraph_server.clear()
+    app = create_app(security_config(STORE_URL=oxigraph_server.url, STORE_RETRIES=2))
+    try:
+        r = app.test_client().put(
+            "/data?graph=https://example.org/g/keep",
+            data=_case(3),
+            content_type="text/turtle",
+            headers=WRITE,
+        )
+        assert r.status_code == 201
+    finally:
+        close_app(app)
+    assert assert_each_case_whole_or_absent(oxigraph_server.url) == 1

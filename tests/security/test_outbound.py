@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 
-from security.conftest import security_config
 from support.constants import WRITE
 
 
@@ -61,13 +63,8 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture
-def out_app():
-    from palermo.app import close_app, create_app
-
-    app = create_app(security_config())
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+def out_app(make_secure_app):
+    return make_secure_app()
 
 
 def test_pyoxigraph_itself_would_connect(listener):
@@ -76,6 +73,23 @@ def test_pyoxigraph_itself_would_connect(listener):
 
     with pytest.raises(OSError):
         list(ox.Store().query(f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"))
+    assert listener.close()
+
+
+def test_oxigraph_serve_itself_would_connect(oxigraph_server, listener):
+    """The control on the remote backend: ``oxigraph serve`` follows SERVICE as well, so the
+    guard in front of it matters there as much."""
+    query = f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    request = urllib.request.Request(
+        f"{oxigraph_server.url}/query?{urlencode({'query': query})}",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    try:  # it fails, with an error status or a cut stream: the connection is what matters
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            answer.read()
+    except (urllib.error.HTTPError, OSError) as failed:
+        if isinstance(failed, urllib.error.HTTPError):
+            failed.close()
     assert listener.close()
 
 
@@ -188,16 +202,20 @@ def test_xml_external_entity_is_not_fetched(out_app, listener):
     assert listener.close() == []
 
 
-def test_an_allow_listed_service_is_let_through(listener):
-    """The allow-list (OUTBOUND_ALLOW) is the only way out; the guard then lets pyoxigraph go."""
-    from palermo.app import close_app, create_app
-
-    app = create_app(security_config(OUTBOUND_ALLOW=listener.url))
-    try:
-        q = f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
-        r = app.test_client().get("/sparql", query_string={"query": q})
-        assert r.status_code == 400  # our listener does not speak HTTP: the call fails
-        assert r.get_json()["type"].endswith("malformed-query")
-    finally:
-        close_app(app)
+def test_an_allow_listed_service_is_let_through(request, store_backend, make_secure_app, listener):
+    """The allow-list (OUTBOUND_ALLOW) is the only way out; the guard then lets the store go."""
+    if store_backend:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="known bug: oxigraph serve answers 200 and then cuts the result stream "
+                "when SERVICE fails; the SyntaxError raised while the stream is read "
+                "(sparql/runner.py _evaluate, store/remote.py) becomes a 500",
+            )
+        )
+    app = make_secure_app(OUTBOUND_ALLOW=listener.url)
+    q = f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    r = app.test_client().get("/sparql", query_string={"query": q})
+    assert r.status_code == 400  # our listener does not speak HTTP: the call fails
+    assert r.get_json()["type"].endswith("malformed-query")
     assert listener.close()

@@ -18,10 +18,10 @@ from palermo.api.context import palermo
 from palermo.api.negotiation import RESULT_FORMATS, rdf_response, result_response
 from palermo.errors import Forbidden, InputError, QuerySyntaxError, UnsupportedMediaType
 from palermo.loading.casegraphs import update_and_reclassify
-from palermo.rdf.guards import allow_list, check_outbound, inspect_sparql
+from palermo.rdf.guards import allow_list, check_outbound, inspect_sparql, inspect_update
 from palermo.rdf.namespaces import RDF, RDFS
 from palermo.rdf.namespaces import SD as SD_NS
-from palermo.store.access import audit_write, query_dataset, visibility
+from palermo.store.access import audit_write, authorise_update, query_dataset, visibility
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,11 @@ def _update(update: str, pairs: list[tuple[str, str]]) -> Response:
         )
     app = palermo()
     try:
+        # DROP/CLEAR ALL|NAMED|DEFAULT and writes to the ontology, shapes and metadata graphs
+        # need admin; a template graph variable is checked, then fenced (store/access.py).
+        update = authorise_update(
+            app.store, principal, inspect_update(update, base_iri=request.base_url)
+        )
         changed = update_and_reclassify(
             app.store,
             update,

@@ -22,7 +22,7 @@ from palermo.classification.classifier import Classifier, Reasoner
 from palermo.rdf.namespaces import PAL, RDF
 from palermo.rdf.parsing import read_file, to_graph
 from palermo.store.interface import CaseGraphWrite, Store, case_graph_write, writes_for_cases
-from palermo.store.metadata import ONTOLOGY_GRAPH, SERVICE_GRAPHS, SHAPES_GRAPH
+from palermo.store.metadata import ONTOLOGY_GRAPH, SERVICE_GRAPHS, SHAPES_GRAPH, dataset_of_graph
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def update_and_reclassify(
             store,
             g,
             store.triples(g),
-            dataset=record.dataset if record else dataset,
+            dataset=record.dataset if record else (dataset_of_graph(g) or dataset),
             classifier=classifier,
             reasoner=reasoner,
         )

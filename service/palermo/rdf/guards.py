@@ -272,3 +272,306 @@ def allow_list(value: object) -> tuple[str, ...]:
     if isinstance(value, Iterable):
         return tuple(str(p) for p in value)
     raise TypeError(f"OUTBOUND_ALLOW must be a string or a list of IRI prefixes, not {value!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# What a SPARQL Update writes (https://www.w3.org/TR/sparql11-update/, section 3)
+
+#: The update scan's tokens: those of :data:`SPARQL_TOKENS`, IRIs with ``\u``/``\U`` escapes
+#: (which Oxigraph decodes: ``<…/graph/\u006Fntology>`` names the ontology graph) and language
+#: tags (so that ``"x"@graph`` is not read as the keyword ``GRAPH``).
+_UPDATE_TOKENS = re.compile(
+    r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r"|(?P<uiri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)"
+    r"|" + SPARQL_TOKENS.pattern,
+    re.DOTALL,
+)
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape_iri(iri: str) -> str:
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+
+
+@dataclass(frozen=True)
+class GraphProbe:
+    """An ``ASK`` that is true when an update's template would name a guarded graph through a
+    variable (``INSERT { GRAPH ?g { … } } WHERE { … }``), with the dataset of the update's
+    ``WHERE`` clause: ``USING``/``USING NAMED`` graphs, else the ``WITH`` graph as the default
+    graph, else the store's default graph (``default`` None), named graphs all (``named`` None)."""
+
+    query: str
+    default: tuple[str, ...] | None
+    named: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class _Modify:
+    """One ``DELETE``/``INSERT … WHERE`` operation whose templates name graphs by variable."""
+
+    variables: tuple[str, ...]
+    prologue: str
+    where: tuple[int, int]  # character span of the WHERE group (or of the DELETE WHERE pattern)
+    delete_where: int | None  # start of the WHERE keyword of a DELETE WHERE, else None
+    using: tuple[str, ...]
+    using_named: tuple[str, ...]
+    with_graph: str | None
+
+
+@dataclass(frozen=True)
+class UpdateFacts:
+    """What an update writes, as far as its text settles it.
+
+    ``graphs``: the IRIs it names as write targets (in ``INSERT``/``DELETE`` templates and
+    ``DATA`` blocks, ``WITH`` when a template has triples outside ``GRAPH``, the target of
+    ``CREATE``, ``DROP``/``CLEAR GRAPH``, ``ADD``/``COPY``/``MOVE`` and ``LOAD … INTO``, and the
+    source of ``MOVE``, which is emptied). ``whole_store``: the operations on ``ALL``, ``NAMED``
+    or ``DEFAULT`` that empty graphs wholesale (``DROP ALL``, ``CLEAR DEFAULT``, ``DROP NAMED``,
+    …). ``graph_variables``: variables that name a template's graph, settled only when the
+    update runs (see :meth:`probes` and :meth:`fenced`). ``unsettled``: the scan lost its way
+    (a ``GRAPH`` not followed by a graph name): treat the update as writing anything.
+    """
+
+    text: str
+    graphs: tuple[str, ...]
+    whole_store: tuple[str, ...]
+    graph_variables: tuple[str, ...]
+    unsettled: bool
+    modifies: tuple[_Modify, ...]
+
+    def probes(self, guarded: Iterable[str]) -> list[GraphProbe]:
+        """One ``ASK`` per operation with graph variables: true when, on the store as it is, a
+        template graph variable would be bound to one of ``guarded``."""
+        iris = ", ".join(f"<{g}>" for g in sorted(guarded))
+        out = []
+        for m in self.modifies:
+            cond = " || ".join(f"?{v} IN ({iris})" for v in m.variables)
+            group = self.text[m.where[0] : m.where[1]]
+            if m.using or m.using_named:
+                default, named = m.using, m.using_named
+            elif m.with_graph is not None:
+                default, named = (m.with_graph,), None
+            else:
+                default, named = None, None
+            query = f"{m.prologue}ASK WHERE {{ {group} FILTER({cond}) }}"
+            out.append(GraphProbe(query, default, named))
+        return out
+
+    def fenced(self, guarded: Iterable[str]) -> str:
+        """The update with every ``WHERE`` whose solutions feed a template graph variable
+        filtered so that no such variable is bound to one of ``guarded``: whatever the store
+        holds when the update runs, it cannot write those graphs (a ``DELETE WHERE`` becomes the
+        equivalent ``DELETE { P } WHERE { { P } FILTER(…) }``)."""
+        iris = ", ".join(f"<{g}>" for g in sorted(guarded))
+        text = self.text
+        for m in sorted(self.modifies, key=lambda m: m.where[0], reverse=True):
+            cond = " && ".join(f"(!BOUND(?{v}) || ?{v} NOT IN ({iris}))" for v in m.variables)
+            start, end = m.where
+            group = text[start:end]
+            fenced = f"{{ {group} FILTER({cond}) }}"
+            if m.delete_where is None:
+                text = text[:start] + fenced + text[end:]
+            else:
+                text = text[: m.delete_where] + f"{group} WHERE {fenced}" + text[end:]
+        return text
+
+
+def inspect_update(text: str, *, base_iri: str | None = None) -> UpdateFacts:
+    """Find what a SPARQL Update writes (see :class:`UpdateFacts`).
+
+    Operations, ``WITH``, ``USING`` and templates are found at brace depth 0 and 1 only: braces
+    never occur inside an IRI, a prefixed name or a variable, and strings, comments and language
+    tags are tokens of their own, so nothing inside an expression can hide a keyword or a brace.
+    """
+    toks = [m for m in _UPDATE_TOKENS.finditer(text) if m.lastgroup not in {"comment", "string"}]
+    n = len(toks)
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    graphs: list[str] = []
+    whole: list[str] = []
+    variables: list[str] = []
+    modifies: list[_Modify] = []
+    unsettled = False
+
+    def word(i: int) -> str:
+        return toks[i].group().upper() if i < n and toks[i].lastgroup == "word" else ""
+
+    def is_brace(i: int, brace: str) -> bool:
+        return i < n and toks[i].group() == brace
+
+    def resolve(i: int) -> str | None:
+        if i >= n:
+            return None
+        tok = toks[i]
+        if tok.lastgroup == "uiri":
+            iri = _unescape_iri(tok.group()[1:-1])
+            return urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
+        return _resolve(tok, prefixes, base)
+
+    def block_end(i: int) -> int:
+        """The index of the ``}`` that closes the ``{`` at ``i`` (braces only)."""
+        depth = 0
+        for j in range(i, n):
+            if toks[j].group() == "{":
+                depth += 1
+            elif toks[j].group() == "}":
+                depth -= 1
+                if depth == 0:
+                    return j
+        return n - 1
+
+    def template(i: int) -> tuple[int, bool, list[str]]:
+        """Scan the template block at ``i``: (index after it, whether it has triples outside
+        GRAPH, the graph variables)."""
+        nonlocal unsettled
+        end = block_end(i)
+        depth = 0
+        outside = False
+        found: list[str] = []
+        j = i
+        while j <= end:
+            tok = toks[j]
+            text_ = tok.group()
+            if text_ == "{":
+                depth += 1
+            elif text_ == "}":
+                depth -= 1
+            elif depth == 1 and word(j) == "GRAPH":
+                j += 1
+                target = toks[j] if j < n else None
+                if target is not None and target.lastgroup == "var":
+                    found.append(target.group()[1:])
+                elif target is not None and target.lastgroup in {"uiri", "pname"}:
+                    iri = resolve(j)
+                    if iri is not None:
+                        graphs.append(iri)
+                else:
+                    unsettled = True
+            elif depth == 1 and tok.lastgroup != "langtag":
+                outside = True
+            j += 1
+        return end + 1, outside, found
+
+    def graph_ref(i: int) -> tuple[int, str | None]:
+        """``DEFAULT`` or ``[GRAPH] iri`` at ``i``: (index after, IRI or None for DEFAULT)."""
+        if word(i) == "DEFAULT":
+            return i + 1, None
+        if word(i) == "GRAPH":
+            i += 1
+        return i + 1, resolve(i) or ""
+
+    def prologue() -> str:
+        lines = [f"BASE <{base}>\n"] if base else []
+        lines += [f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items()]
+        return "".join(lines)
+
+    i = 0
+    with_graph: str | None = None
+    using: list[str] = []
+    using_named: list[str] = []
+    pending_vars: list[str] = []
+    pending_outside = False
+    while i < n:
+        w = word(i)
+        if is_brace(i, "{"):  # a block outside any operation the scan knows: skip it
+            i = block_end(i) + 1
+        elif w == "PREFIX" and i + 2 < n and toks[i + 1].lastgroup == "pname":
+            name = toks[i + 1].group()
+            iri = resolve(i + 2)
+            if name.endswith(":") and iri is not None:
+                prefixes[name[:-1]] = iri
+            i += 3
+        elif w == "BASE":
+            base = resolve(i + 1) or base
+            i += 2
+        elif w in {"DROP", "CLEAR", "CREATE"}:
+            i += 2 if word(i + 1) == "SILENT" else 1
+            if word(i) in {"ALL", "NAMED", "DEFAULT"}:
+                whole.append(f"{w} {word(i)}")
+                i += 1
+            else:
+                i, iri = graph_ref(i)
+                if iri:
+                    graphs.append(iri)
+        elif w in {"ADD", "MOVE", "COPY"}:
+            i += 2 if word(i + 1) == "SILENT" else 1
+            i, source = graph_ref(i)
+            if word(i) == "TO":
+                i += 1
+            i, target = graph_ref(i)
+            if target:
+                graphs.append(target)
+            if w == "MOVE" and source:
+                graphs.append(source)
+        elif w == "LOAD":
+            i += 2 if word(i + 1) == "SILENT" else 1
+            i += 1
+            if word(i) == "INTO":
+                i, target = graph_ref(i + 1)
+                if target:
+                    graphs.append(target)
+        elif w == "WITH":
+            with_graph = resolve(i + 1)
+            i += 2
+        elif w in {"INSERT", "DELETE"} and word(i + 1) == "DATA":
+            i, _, _ = template(i + 2)
+        elif w == "DELETE" and word(i + 1) == "WHERE":
+            start = i + 2
+            i, outside, found = template(start)
+            if outside and with_graph:
+                graphs.append(with_graph)
+            if found:
+                modifies.append(
+                    _Modify(
+                        tuple(dict.fromkeys(found)),
+                        prologue(),
+                        (toks[start].start(), toks[i - 1].end()),
+                        toks[start - 1].start(),
+                        (),
+                        (),
+                        with_graph,
+                    )
+                )
+                variables.extend(found)
+            with_graph = None
+        elif w in {"INSERT", "DELETE"}:
+            i, outside, found = template(i + 1)
+            pending_vars += found
+            pending_outside = pending_outside or outside
+        elif w == "USING":
+            if word(i + 1) == "NAMED":
+                using_named.append(resolve(i + 2) or "")
+                i += 3
+            else:
+                using.append(resolve(i + 1) or "")
+                i += 2
+        elif w == "WHERE" and is_brace(i + 1, "{"):
+            end = block_end(i + 1)
+            if pending_outside and with_graph:
+                graphs.append(with_graph)
+            if pending_vars:
+                modifies.append(
+                    _Modify(
+                        tuple(dict.fromkeys(pending_vars)),
+                        prologue(),
+                        (toks[i + 1].start(), toks[end].end()),
+                        None,
+                        tuple(using),
+                        tuple(using_named),
+                        with_graph,
+                    )
+                )
+                variables.extend(pending_vars)
+            with_graph, using, using_named = None, [], []
+            pending_vars, pending_outside = [], False
+            i = end + 1
+        else:
+            i += 1
+    return UpdateFacts(
+        text,
+        tuple(dict.fromkeys(graphs)),
+        tuple(dict.fromkeys(whole)),
+        tuple(dict.fromkeys(variables)),
+        unsettled,
+        tuple(modifies),
+    )

@@ -25,23 +25,27 @@ data, and every count below ``MIN_CELL_SIZE`` is suppressed (see :func:`suppress
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from palermo.errors import Unauthorized
-from palermo.rdf.guards import SparqlFacts
+from palermo.errors import Forbidden, Unauthorized
+from palermo.rdf.guards import SparqlFacts, UpdateFacts
 from palermo.rdf.namespaces import XSD
 from palermo.store import metadata
 from palermo.store.interface import Store, solutions
 from palermo.store.metadata import METADATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
 
 log = logging.getLogger(__name__)
-audit = logging.getLogger("palermo.audit")
+#: The logger of the audit trail; the entry point (``palermo``) sets it to INFO.
+AUDIT_LOGGER = "palermo.audit"
+audit = logging.getLogger(AUDIT_LOGGER)
 
 SCOPES = ("read", "write", "admin")
 _XSD_INTEGER = str(XSD.integer)
@@ -70,6 +74,12 @@ class Principal:
     def writes_everything(self) -> bool:
         return bool(self.scopes & {"write", "admin"})
 
+    @property
+    def is_admin(self) -> bool:
+        """Scope ``admin``: whole-store operations (``DROP ALL``, ``CLEAR DEFAULT``, ...), writes
+        to the ontology, shapes and service metadata graphs, and the store's counts."""
+        return "admin" in self.scopes
+
     def can_read_dataset(self, dataset: str) -> bool:
         return (
             self.reads_everything
@@ -91,33 +101,77 @@ ANONYMOUS = Principal(frozenset())
 
 
 def fingerprint(token: bytes) -> str:
-    """A short, stable, non-reversible name for a token, for the audit log."""
+    """A short, stable, non-reversible name for a token, for the audit log.
+
+    It is computed from the token as presented, so a token has the same fingerprint whether
+    ``PALERMO_TOKENS`` holds it plain or as its hash."""
     return "tok-" + hashlib.sha256(b"palermo-token\x00" + token).hexdigest()[:12]
 
 
+#: The prefix of a hashed entry of ``PALERMO_TOKENS``: ``sha256:HEX:scope``.
+HASH_PREFIX = "sha256:"
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def token_hash(token: str) -> str:
+    """The ``sha256:HEX`` form of ``token`` for ``PALERMO_TOKENS`` (HEX: the SHA-256 of the
+    token's UTF-8 bytes, 64 lowercase hex digits); ``palermo token-hash`` prints it."""
+    return HASH_PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _valid_scope(scope: str) -> bool:
+    base, sep, name = scope.partition(":")
+    if base not in SCOPES:
+        return False
+    return not sep or (bool(name) and base != "admin")
+
+
 class TokenTable:
-    """``PALERMO_TOKENS``: ``token:scope`` pairs; lookups compare every token in constant time."""
+    """``PALERMO_TOKENS``: a comma-separated list of ``token:scope`` or ``sha256:HEX:scope``
+    entries (scope ``read``, ``write``, ``admin``, ``read:NAME`` or ``write:NAME``).
+
+    A hashed entry names a token by the SHA-256 of its UTF-8 bytes (:func:`token_hash`), so a
+    configuration file need not hold a usable secret. Plain entries are hashed when the table is
+    built: a lookup hashes the presented token once and compares it with every entry's 32-byte
+    digest by :func:`hmac.compare_digest`, so the time taken says nothing about which entry, or how
+    much of one, matched. A malformed entry is a :class:`ValueError` naming its position and the
+    rule, never its text.
+    """
 
     def __init__(self, spec: str) -> None:
         self._tokens: list[tuple[bytes, str]] = []
-        for pair in (p.strip() for p in spec.split(",")):
-            if not pair:
-                continue
-            token, sep, scope = pair.partition(":")
-            base, _, name = scope.partition(":")
-            if not sep or not token or base not in SCOPES or (name and base == "admin"):
-                # The message names the rule, never the token.
+        entries = [p.strip() for p in spec.split(",")]
+        for position, entry in enumerate((e for e in entries if e), start=1):
+            self._tokens.append(self._parse(entry, position))
+
+    @staticmethod
+    def _parse(entry: str, position: int) -> tuple[bytes, str]:
+        """(SHA-256 digest of the token, scope) of one entry."""
+        token, sep, scope = entry.partition(":")
+        if token == HASH_PREFIX[:-1] and sep and not _valid_scope(scope):
+            # sha256:HEX:scope (a plain token "sha256" with a valid scope stays a plain token)
+            digest, _, scope = scope.partition(":")
+            if not _HEX64.fullmatch(digest) or not _valid_scope(scope):
                 raise ValueError(
-                    "PALERMO_TOKENS must be 'token:scope' pairs with scope read, write, admin, "
-                    "read:NAME or write:NAME"
+                    f"PALERMO_TOKENS entry {position} is not a valid 'sha256:HEX:scope' entry: "
+                    "HEX must be 64 hex digits (the SHA-256 of the token, as `palermo "
+                    "token-hash` prints it) and scope read, write, admin, read:NAME or write:NAME"
                 )
-            self._tokens.append((token.encode("utf-8"), scope))
+            return bytes.fromhex(digest), scope
+        if not sep or not token or not _valid_scope(scope):
+            # The message names the rule and the entry's position, never the token.
+            raise ValueError(
+                f"PALERMO_TOKENS entry {position} is malformed: entries are 'token:scope' or "
+                "'sha256:HEX:scope' with scope read, write, admin, read:NAME or write:NAME"
+            )
+        return hashlib.sha256(token.encode("utf-8")).digest(), scope
 
     def lookup(self, presented: bytes) -> Principal | None:
         """The principal of ``presented``, or None. Every configured token is compared."""
+        presented_digest = hashlib.sha256(presented).digest()
         scopes = set()
-        for token, scope in self._tokens:
-            if hmac.compare_digest(token, presented):
+        for digest, scope in self._tokens:
+            if hmac.compare_digest(digest, presented_digest):
                 scopes.add(scope)
         if not scopes:
             return None
@@ -262,12 +316,81 @@ def suppress_small_cells(
 
 
 # ------------------------------------------------------------------------------------------------
+# Writes that need admin
+
+
+#: Graphs only ``admin`` may write: the ontology, the shapes and the service metadata graph (which
+#: says which dataset is public: a write there could publish private data).
+ADMIN_GRAPHS = frozenset({ONTOLOGY_GRAPH, SHAPES_GRAPH, METADATA_GRAPH})
+
+
+def authorise_update(store: Store, principal: Principal, facts: UpdateFacts) -> str:
+    """The update text to run for ``principal``, or :class:`~palermo.errors.Forbidden`.
+
+    Without scope ``admin``, an update may not empty graphs wholesale (``DROP``/``CLEAR`` of
+    ``ALL``, ``NAMED`` or ``DEFAULT``) nor write :data:`ADMIN_GRAPHS`, whether it names them
+    (by IRI, prefixed name, relative IRI or escaped IRI) or reaches them through a template
+    variable (``INSERT { GRAPH ?g { … } } WHERE { … }``). A variable is settled by running the
+    update's ``WHERE`` clause as an ``ASK`` first (403 when it would bind a guarded graph), and
+    the update then runs with its ``WHERE`` clauses filtered (:meth:`UpdateFacts.fenced`), so
+    that a write landing between the two still cannot reach those graphs.
+    """
+    if principal.is_admin:
+        return facts.text
+    if facts.whole_store:
+        raise Forbidden(
+            f"{facts.whole_store[0]} empties graphs wholesale and needs a token with admin scope"
+        )
+    if facts.unsettled:
+        raise Forbidden(
+            "the service cannot tell which graphs this update writes; name each graph after "
+            "GRAPH by an IRI, a prefixed name or a variable, or use a token with admin scope"
+        )
+    guarded = sorted(ADMIN_GRAPHS.intersection(facts.graphs))
+    if guarded:
+        raise Forbidden(_ADMIN_GRAPHS_MESSAGE)
+    if not facts.graph_variables:
+        return facts.text
+    for probe in facts.probes(ADMIN_GRAPHS):
+        default = [None] if probe.default is None else list(probe.default)
+        named = None if probe.named is None else list(probe.named)
+        if bool(store.query(probe.query, default_graphs=default, named_graphs=named)):
+            raise Forbidden(_ADMIN_GRAPHS_MESSAGE)
+    return facts.fenced(ADMIN_GRAPHS)
+
+
+_ADMIN_GRAPHS_MESSAGE = (
+    "the ontology, shapes and service metadata graphs are written only with a token with admin "
+    "scope"
+)
+
+
+def admin_graph_refusal(graph: str | None) -> Forbidden | None:
+    """The refusal of a Graph Store write to one of :data:`ADMIN_GRAPHS` without admin."""
+    return Forbidden(_ADMIN_GRAPHS_MESSAGE) if graph in ADMIN_GRAPHS else None
+
+
+# ------------------------------------------------------------------------------------------------
 # Audit
 
 
-def audit_write(principal: Principal, action: str, graphs: Iterable[str | None], **facts: object):
-    """One line per write: who (token fingerprint), what action, which graphs, when (the log
-    record's time). Never the content, never the token."""
+def audit_write(
+    principal: Principal, action: str, graphs: Iterable[str | None], **facts: object
+) -> None:
+    """One line per write: who (token fingerprint, or ``cli:USER`` for the command line), what
+    action, which graphs, when (the log record's time). Never the content, never the token."""
     names = ",".join("DEFAULT" if g is None else g for g in graphs) or "-"
     extra = " ".join(f"{k}={v}" for k, v in facts.items() if v is not None)
     audit.info("who=%s action=%s graphs=%s %s", principal.fingerprint, action, names, extra)
+
+
+def cli_principal() -> Principal:
+    """Who writes from the command line (``palermo load``, ``palermo import --load``): the
+    operating-system user, named ``cli:USER`` in the audit log (``cli`` alone when the user
+    cannot be found). The command line holds the store itself, so it may do anything."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name, no passwd entry (containers)
+        return Principal(frozenset({"admin"}), "cli")
+    safe = re.sub(r"[^A-Za-z0-9._@-]", "_", user)[:64]
+    return Principal(frozenset({"admin"}), f"cli:{safe}" if safe else "cli")

@@ -128,6 +128,26 @@ def case_key(case: str, *, case_base: str = CASE_BASE) -> str:
     return "h" + hashlib.sha256(case.encode("utf-8")).hexdigest()[:24]
 
 
+#: Graphs named under ``…/graph/dataset/NAME/`` belong to dataset NAME by their name alone.
+DATASET_GRAPH_BASE = GRAPH_BASE + "dataset/"
+
+
+def dataset_graph_namespace(name: str) -> str:
+    """The IRI prefix of the graphs that belong to dataset ``name`` by their name."""
+    return DATASET_GRAPH_BASE + check_dataset_name(name) + "/"
+
+
+def dataset_of_graph(graph: str | None) -> str | None:
+    """The dataset whose namespace (:func:`dataset_graph_namespace`) holds ``graph``, or None.
+
+    Every write puts a graph of that namespace into that dataset, so a ``write:NAME`` token may
+    create graphs there without ever touching another dataset's graph (``api/data.py``)."""
+    if graph is None or not graph.startswith(DATASET_GRAPH_BASE):
+        return None
+    name, sep, rest = graph[len(DATASET_GRAPH_BASE) :].partition("/")
+    return name if sep and rest and _DATASET_NAME.fullmatch(name) else None
+
+
 def case_graph_iri(key: str) -> str:
     return CASE_GRAPH_BASE + key
 
