@@ -120,7 +120,13 @@ class OxigraphStore(metadata.RecordReader):
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._writing():
-            self._update(sparql, base_iri)
+            try:
+                self._update(sparql, base_iri)
+            except RuntimeError as exc:
+                # An update that fails as it runs (CREATE of a graph that exists, DROP of one
+                # that does not, without SILENT) is refused whole, as the remote store's server
+                # refuses it with a 400: the caller's error, like a syntax error.
+                raise SyntaxError(str(exc)) from None
 
     def replace_graph(self, graph: str | None, triples: Iterable[ox.Triple]) -> None:
         target = "DEFAULT" if graph is None else f"GRAPH <{graph}>"
