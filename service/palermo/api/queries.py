@@ -18,7 +18,7 @@ from palermo.api.context import palermo
 from palermo.api.negotiation import result_response
 from palermo.sparql.named import QueryParameterError, get_named_query
 from palermo.store.access import (
-    all_case_data,
+    case_data_dataset,
     query_dataset,
     suppress_small_cells,
     visibility,
@@ -46,8 +46,11 @@ def run_query(name: str) -> Response:
         values[key] = got[0]
     text = query.bind(values)
     controlled = query.aggregate and not principal.reads_everything
-    seen = all_case_data(app.store) if controlled else visibility(app.store, principal)
-    dataset = query_dataset(seen)
+    dataset = (
+        case_data_dataset(app.store, query.text)
+        if controlled
+        else query_dataset(visibility(app.store, principal))
+    )
     result = app.runner.run(
         app.store,
         text,

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from palermo.errors import Forbidden, Unauthorized
+from palermo.errors import Forbidden, InputError, Unauthorized
 from palermo.rdf.guards import SparqlFacts, UpdateFacts
 from palermo.rdf.namespaces import XSD
-from palermo.store import metadata
+from palermo.store import metadata, views
 from palermo.store.interface import Store, solutions
 from palermo.store.metadata import METADATA_GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
 
@@ -224,13 +224,30 @@ def case_graphs_by_dataset(store: Store) -> dict[str, tuple[bool, set[str]]]:
 
 
 def visibility(store: Store, principal: Principal) -> Visibility:
-    """The graphs ``principal`` may see in ``store`` now."""
+    """The graphs ``principal`` may see in ``store`` now.
+
+    Only the records of the datasets the caller may read are read, so that the cost follows what
+    the caller sees, not the amount of private data in the store.
+    """
     if principal.reads_everything:
         return EVERYTHING
+    readable = []
+    granted = {scope.split(":", 1)[1] for scope in principal.scopes if ":" in scope}
+    for name in sorted(n for n in granted if principal.can_read_dataset(n)):
+        try:
+            readable.append(metadata.check_dataset_name(name))
+        except InputError:
+            continue  # a name no dataset can have
+    rows = store.query(
+        metadata.readable_graphs_query(readable),
+        default_graphs=[None],
+        named_graphs=[METADATA_GRAPH],
+    )
     graphs = set(OPEN_GRAPHS)
-    for name, (public, members) in case_graphs_by_dataset(store).items():
-        if public or principal.can_read_dataset(name):
-            graphs |= members
+    for row in solutions(rows):
+        for key in ("g", "inf"):
+            if row[key] is not None:
+                graphs.add(row[key].value)
     return Visibility(False, frozenset(graphs))
 
 
@@ -276,6 +293,16 @@ def query_dataset(
         [g for g in _unique(asked_default) if seen.allows(g)],
         [g for g in _unique(asked_named) if seen.allows(g)],
     )
+
+
+def case_data_dataset(store: Store, sparql: str) -> QueryDataset:
+    """The dataset of an aggregate named query run by a caller who may not read everything: all
+    case data. It is given as the union default graph when that is the same dataset for this query
+    and this store (:mod:`palermo.store.views`: a list of thousands of graphs makes Oxigraph's
+    joins quadratic), else as the list of graphs."""
+    if views.union_for_all_case_data(store, sparql):
+        return QueryDataset(None, None)
+    return query_dataset(all_case_data(store))
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -410,3 +410,17 @@ class RecordReader:
 def licence_query(dataset: str) -> str:
     """The SELECT of the licences recorded for a dataset (``?l``)."""
     return f"SELECT ?l WHERE {{ GRAPH {_META} {{ <{dataset_iri(dataset)}> {_LICENSE} ?l }} }}"
+
+
+def readable_graphs_query(datasets: Iterable[str]) -> str:
+    """The case graphs (``?g``) and inference graphs (``?inf``) of the public datasets and of
+    ``datasets`` (names, already checked), for access control: it reads only their records, so
+    its cost grows with what the caller may see, not with the store. A dataset is public when it
+    has access rights and all of them are PUBLIC."""
+    named = " ".join(f"<{dataset_iri(n)}>" for n in sorted(set(datasets)))
+    return f"""SELECT ?g ?inf WHERE {{ GRAPH {_META} {{
+      {{ ?ds {_ACCESS_RIGHTS} <{PUBLIC}>
+         FILTER NOT EXISTS {{ ?ds {_ACCESS_RIGHTS} ?other FILTER (?other != <{PUBLIC}>) }} }}
+      UNION {{ VALUES ?ds {{ {named} }} FILTER EXISTS {{ ?ds {_ACCESS_RIGHTS} ?rights }} }}
+      ?g {_PART_OF} ?ds .
+      OPTIONAL {{ ?inf {_DERIVED_FROM} ?g }} }} }}"""
