@@ -1,10 +1,10 @@
 """Bearer tokens from ``PALERMO_TOKENS`` (DESIGN.md, "Confidentiality").
 
-``PALERMO_TOKENS`` is ``token:scope,token:scope``; a scope is ``read``, ``write``, ``admin``,
-``read:NAME`` or ``write:NAME`` (one dataset). Tokens are compared in constant time
-(:func:`hmac.compare_digest`, in :class:`palermo.store.access.TokenTable`) and never logged:
-the audit
-log names a token by its fingerprint. What each scope may read is :mod:`palermo.store.access`.
+``PALERMO_TOKENS`` is ``token:scope,token:scope``, or ``sha256:HEX:scope`` so that no
+configuration file holds a usable secret (``palermo token-hash``); a scope is ``read``, ``write``,
+``admin``, ``read:NAME`` or ``write:NAME`` (one dataset). Tokens are compared in constant time
+(in :class:`palermo.store.access.TokenTable`) and never logged: the audit log names a token by its
+fingerprint. What each scope may read and write is :mod:`palermo.store.access`.
 """
 
 from __future__ import annotations

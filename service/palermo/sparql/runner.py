@@ -442,6 +442,12 @@ class QueryRunner:
         except (OSError, RuntimeError) as exc:
             # Evaluation errors (for example a SERVICE call that fails) are the query's fault.
             raise QuerySyntaxError(f"the query could not be evaluated: {exc}") from None
+        except SyntaxError as exc:
+            # A remote store that fails while it streams (oxigraph serve, when SERVICE fails)
+            # has already sent 200: its error text ends the results document.
+            raise QuerySyntaxError(
+                f"the query could not be evaluated: the store's answer broke off ({exc.msg})"
+            ) from None
         finally:
             del results, solution, triple
 
