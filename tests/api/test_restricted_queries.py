@@ -226,3 +226,19 @@ def test_visibility_reads_public_and_granted_datasets_only(app) -> None:
     assert visibility(store, ANONYMOUS).graphs == anonymous.graphs - {
         g for g in anonymous.graphs if "ontology" not in g and "shapes" not in g
     }
+
+
+def test_a_dataset_without_access_rights_is_not_case_data_for_the_union(app) -> None:
+    store = app.extensions["palermo"].store
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{METADATA_GRAPH}> {{ <{dataset_iri('private')}> "
+        "<http://purl.org/dc/terms/accessRights> ?r } }"
+    )
+    text = load_named_queries()["count-cases-by-label"].text
+    assert not views.union_for_all_case_data(store, text)
+    assert _anonymous(app, "count-cases-by-label") == _listed(app, "count-cases-by-label")
+    assert _anonymous(app, "count-cases-by-label") != _rows(
+        app.test_client()
+        .get("/queries/count-cases-by-label", headers={**READ, "Accept": "application/json"})
+        .get_json()
+    )
