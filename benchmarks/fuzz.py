@@ -27,7 +27,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +138,18 @@ def replay(path: Path) -> int:
     return 1 if outcome.failures else 0
 
 
+def _done(row: Row) -> Row:
+    """Say on stderr that an entry point is done, with its figures (the table comes at the end)."""
+    statuses = " ".join(f"{k}:{v}" for k, v in sorted(row.statuses.items()))
+    print(
+        f"done {row.entry}: {row.inputs:,} inputs, {statuses}, {row.failures} failing, "
+        f"slowest {row.slowest:.2f} s, {row.seconds:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return row
+
+
 def _quiet() -> None:
     """The app logs every 500 it answers: the harness keeps the exception, nothing is printed;
     rdflib's warnings about ill-typed literals in the fuzzed input are not printed either."""
@@ -172,9 +184,12 @@ def main() -> int:
     if args.jobs > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_quiet) as pool:
-            rows = list(pool.map(run_entry, *zip(*jobs, strict=True)))
+            futures = [pool.submit(run_entry, *job) for job in jobs]
+            for future in as_completed(futures):
+                _done(future.result())
+            rows = [future.result() for future in futures]
     else:
-        rows = [run_entry(*job) for job in jobs]
+        rows = [_done(run_entry(*job)) for job in jobs]
     print_table(rows)
     failed = sum(r.failures for r in rows)
     if failed:
