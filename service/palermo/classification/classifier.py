@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import replace
 from typing import Any, cast
 from typing import Literal as TypingLiteral
@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from palermo import resources
 from palermo.classification.facts import EMPTY_FACTS, CaseFacts, facts_from_closure, read_facts
+from palermo.classification.proofs import Proof, ProofContext, build_proof
 from palermo.classification.results import CaseAssessment, ClassifiedCase, PlainResult
 from palermo.classification.rules import assess
 from palermo.rdf.namespaces import CASE_BASE, PAL
@@ -36,12 +37,15 @@ from palermo.rdf.terms import (
     triples_from_rdflib,
 )
 from palermo.reasoning.casegraph import TripleIndex, partition, schema_nodes
+from palermo.reasoning.derivations import Schema, derive_from_closure
 from palermo.reasoning.fastpath import RuleCache, RuleSet, close, has_unsupported
 from palermo.reasoning.ontology import Ontology, owlrl_closure
 
 log = logging.getLogger(__name__)
 
 Reasoner = TypingLiteral["fast", "owlrl"]
+#: Where each input triple was written: (file, line), line None where unknown.
+Sources = Mapping[Triple, tuple[str, int | None]]
 _CASE = str(PAL.Case)
 _RDF_TYPE = str(RDF.type)
 _OWL_THING = str(OWL.Thing)
@@ -69,6 +73,24 @@ class Classifier:
             str(s) for s in self.ontology.graph.subjects() if isinstance(s, URIRef)
         }
         self._tbox_plain = set(triples_from_rdflib(self.ontology.tbox))
+        self._schema: Schema | None = None
+
+    # Proofs (issue 15): what every proof over one input needs.
+
+    def proof_context(
+        self,
+        index: TripleIndex,
+        sources: Sources | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> ProofContext:
+        """The ontology's asserted schema with the schema axioms of the input, and where each
+        input triple was written."""
+        if self._schema is None:
+            self._schema = Schema.of(self._tbox_plain)
+        schema_of = schema_nodes(index)
+        extra = [t for t in index.triples if t[0] in schema_of]
+        schema = Schema.of(self._schema.triples | set(extra)) if extra else self._schema
+        return ProofContext(self.ontology, schema, sources or {}, prefixes or {})
 
     # The reference path: owlrl.
 
@@ -90,7 +112,15 @@ class Classifier:
             closed.query(self._facts_query, initBindings=bindings),
         )
 
-    def classify_owlrl(self, graph: Graph, *, batch: bool = False) -> list[ClassifiedCase]:
+    def classify_owlrl(
+        self,
+        graph: Graph,
+        *,
+        batch: bool = False,
+        explain: bool = False,
+        sources: Sources | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[ClassifiedCase]:
         """Classify with owlrl, the reference reasoner, one case at a time.
 
         With ``batch``, and only when the cases share no node but leaf IRIs, and the input has
@@ -98,8 +128,14 @@ class Classifier:
         OWL 2 RL entails for each case what it entails for the case alone. Tests and benchmarks
         use it to run the reference over thousands of cases; a test holds it to the
         one-case-at-a-time answers.
+
+        With ``explain`` each case carries its proof, derived after the fact from owlrl's
+        closure (:func:`palermo.reasoning.derivations.derive_from_closure`).
         """
         index = TripleIndex.of(triples_from_rdflib(graph))
+        ctx = self.proof_context(index, sources, prefixes) if explain else None
+        asserted = set(index.triples)
+        whole_derivations: tuple[set[Triple], dict] | None = None
         whole = self.close_graph(index.triples)
         cases = sort_cases(
             from_rdflib(c) for c in whole.subjects(RDF.type, PAL.Case) if not isinstance(c, Literal)
@@ -122,15 +158,58 @@ class Classifier:
 
             own = parts.cases[case]
             inferred = self._inferred(about, own, (set(own), shared, self._tbox_plain))
+            assessment = self._assess(node, facts, "owlrl")
+            proof = None
+            if ctx is not None:
+                if batched and whole_derivations is None:
+                    plain = set(triples_from_rdflib(whole))
+                    whole_derivations = (plain, derive_from_closure(plain, asserted, plain))
+                if batched and whole_derivations is not None:
+                    plain, derivations = whole_derivations
+                else:
+                    plain = set(triples_from_rdflib(closed))
+                    derivations = derive_from_closure(plain, [*parts.shared, *own], plain)
+                proof = self._prove(ctx, assessment, facts, case, derivations, plain, asserted)
             results.append(
                 ClassifiedCase(
                     case=node,
                     asserted=graph_of(own),
                     inferred=graph_of(inferred),
-                    assessment=self._assess(node, facts, "owlrl"),
+                    assessment=assessment,
+                    proof=proof,
                 )
             )
         return results
+
+    def _prove(
+        self,
+        ctx: ProofContext,
+        assessment: CaseAssessment,
+        facts: CaseFacts,
+        case: Term,
+        derivations: Mapping[Triple, Any],
+        closure: set[Triple],
+        asserted: set[Triple],
+    ) -> Proof:
+        """The proof over an owlrl closure given as a set of plain triples."""
+        out: dict[Term, list[tuple[Term, Term]]] = {}
+
+        def edges_from(node: Term) -> list[tuple[Term, Term]]:
+            if not out:
+                for s, p, o in closure:
+                    out.setdefault(s, []).append((p, o))
+            return out.get(node, [])
+
+        return build_proof(
+            ctx,
+            assessment,
+            facts,
+            case,
+            derivations=derivations,
+            holds=closure.__contains__,
+            asserted=asserted.__contains__,
+            edges_from=edges_from,
+        )
 
     # The fast path: rules compiled from the closed ontology (palermo.reasoning.fastpath).
 
@@ -140,18 +219,28 @@ class Classifier:
             self._rules = RuleCache(self.ontology)
         return self._rules
 
-    def classify_plain(self, triples: Iterable[Triple]) -> list[PlainResult] | None:
+    def classify_plain(
+        self,
+        triples: Iterable[Triple],
+        *,
+        explain: bool = False,
+        sources: Sources | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[PlainResult] | None:
         """Classify plain triples with the compiled rules, one case at a time.
 
         Returns None when the input needs rules the fast path does not run (the caller then
-        uses owlrl).
+        uses owlrl). With ``explain`` the rules record their derivations and each result
+        carries its proof (``sources``: where each input triple was written).
         """
         index = TripleIndex.of(triples)
         schema_of = schema_nodes(index)
         rules = self.rules.for_schema([t for t in index.triples if t[0] in schema_of])
         if rules is None or has_unsupported(index.triples):
             return None
-        whole = close(index.triples, rules)
+        whole = close(index.triples, rules, record=explain)
+        ctx = self.proof_context(index, sources, prefixes) if explain else None
+        asserted = set(index.triples) if explain else set()
         cases = sort_cases(n for n, ts in whole.types.items() if _CASE in ts and type(n) is str)
         parts = partition(index, cases, ontology_terms=self.ontology_terms)
         # Reasoning over the whole input serves every case when the cases share nothing
@@ -161,23 +250,46 @@ class Classifier:
         results = []
         for case in cases:
             own = parts.cases[case]
-            closure = whole if reuse else close([*parts.shared, *own], rules)
+            closure = whole if reuse else close([*parts.shared, *own], rules, record=explain)
             node = to_rdflib(case)
+            facts = facts_from_closure(closure, case, rules)
+            assessment = self._assess(node, facts, "fast")
+            proof = None
+            if ctx is not None:
+                proof = build_proof(
+                    ctx,
+                    assessment,
+                    facts,
+                    case,
+                    derivations=closure.derivations,
+                    holds=closure.holds,
+                    asserted=asserted.__contains__,
+                    edges_from=closure.edges_from,
+                )
             results.append(
                 PlainResult(
                     case=case,
                     asserted=own,
                     inferred=self._inferred(closure.about, own, (set(own), shared)),
-                    assessment=self._assess(node, facts_from_closure(closure, case, rules), "fast"),
+                    assessment=assessment,
+                    proof=proof,
                 )
             )
         return results
 
-    def classify_triples(self, triples: Iterable[Triple]) -> list[PlainResult]:
+    def classify_triples(
+        self,
+        triples: Iterable[Triple],
+        *,
+        explain: bool = False,
+        sources: Sources | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[PlainResult]:
         """Classify plain triples: the compiled rules, or owlrl (the reference) for input they
-        cannot serve. The one place that decides between the two."""
+        cannot serve. The one place that decides between the two. With ``explain``, each
+        result carries its proof (after the fact from owlrl's closure where owlrl served)."""
         triples = list(triples)
-        results = self.classify_plain(triples)
+        results = self.classify_plain(triples, explain=explain, sources=sources, prefixes=prefixes)
         if results is not None:
             return results
         log.info("the input needs rules the fast path does not run: classifying with owlrl")
@@ -187,11 +299,14 @@ class Classifier:
                 asserted=triples_from_rdflib(r.asserted),
                 inferred=triples_from_rdflib(r.inferred),
                 assessment=r.assessment,
+                proof=r.proof,
             )
-            for r in self.classify_owlrl(graph_of(triples))
+            for r in self.classify_owlrl(
+                graph_of(triples), explain=explain, sources=sources, prefixes=prefixes
+            )
         ]
 
-    def classify_fast(self, graph: Graph) -> list[ClassifiedCase]:
+    def classify_fast(self, graph: Graph, **how: Any) -> list[ClassifiedCase]:
         """Classify with the compiled rules; owlrl where they cannot serve."""
         return [
             ClassifiedCase(
@@ -199,17 +314,28 @@ class Classifier:
                 asserted=graph_of(r.asserted),
                 inferred=graph_of(r.inferred),
                 assessment=r.assessment,
+                proof=r.proof,
             )
-            for r in self.classify_triples(triples_from_rdflib(graph))
+            for r in self.classify_triples(triples_from_rdflib(graph), **how)
         ]
 
-    def classify(self, graph: Graph, reasoner: Reasoner = "fast") -> list[ClassifiedCase]:
-        """Assess every ``pal:Case`` in ``graph``."""
+    def classify(
+        self,
+        graph: Graph,
+        reasoner: Reasoner = "fast",
+        *,
+        explain: bool = False,
+        sources: Sources | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> list[ClassifiedCase]:
+        """Assess every ``pal:Case`` in ``graph``; with ``explain``, each with its proof
+        (``sources``: where each input triple was written, for the proof to cite)."""
         started = time.perf_counter()
+        how: dict[str, Any] = {"explain": explain, "sources": sources, "prefixes": prefixes}
         if reasoner == "owlrl":
-            results = self.classify_owlrl(graph)
+            results = self.classify_owlrl(graph, **how)
         elif reasoner == "fast":
-            results = self.classify_fast(graph)
+            results = self.classify_fast(graph, **how)
         else:
             raise ValueError(f"unknown reasoner {reasoner!r}")
         log.info(

@@ -218,6 +218,9 @@ class ClassifiedCase:
     asserted: Graph = field(repr=False)
     inferred: Graph = field(repr=False)
     assessment: CaseAssessment
+    #: the proof of the assessment when asked for (``explain``): a
+    #: :class:`palermo.classification.proofs.Proof` (typed loosely: proofs import this module)
+    proof: Any = field(default=None, repr=False, compare=False)
 
 
 def assessments_to_json(assessments: Iterable[CaseAssessment], version: str) -> dict:
@@ -248,3 +251,6 @@ class PlainResult:
     asserted: list[Triple]
     inferred: list[Triple]
     assessment: CaseAssessment
+    #: the proof of the assessment when asked for (``explain``): a
+    #: :class:`palermo.classification.proofs.Proof` (typed loosely: proofs import this module)
+    proof: Any = field(default=None, repr=False, compare=False)

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -118,6 +119,8 @@ class RuleSet:
     #: property -> (restriction, filler); restriction -> (property, filler)
     avf_by_property: dict[Term, tuple[tuple[Term, Term], ...]]
     avf_by_class: dict[Term, tuple[tuple[Term, Term], ...]]
+    #: intersection class -> the head of its ``owl:intersectionOf`` list (for derivations)
+    lists: dict[Term, Term] = field(default_factory=dict)
 
     def supers(self, cls: Term) -> frozenset[Term]:
         return self.superclasses.get(cls) or frozenset((cls,))
@@ -206,7 +209,9 @@ def compile_rules(tbox: Graph) -> RuleSet:
             svf_p[prop].append((r, filler))
             svf_f[filler].append((r, prop))
     ints: dict[Term, list] = defaultdict(list)
+    lists: dict[Term, Term] = {}
     for i, head in closed.subject_objects(OWL.intersectionOf):
+        lists[i] = head
         members = frozenset(_rdf_list(closed, head))
         for m in members:
             ints[m].append((i, members))
@@ -237,6 +242,7 @@ def compile_rules(tbox: Graph) -> RuleSet:
         has_value_by_class=_freeze(hv_c),
         avf_by_property=_freeze(avf_p),
         avf_by_class=_freeze(avf_c),
+        lists=lists,
     )
 
 
@@ -257,6 +263,24 @@ def numeric_value(term: Term) -> int | float | Decimal | None:
     return None
 
 
+#: One recorded derivation: the OWL 2 RL rule (its name in OWL 2 Profiles, tables 4-9), the
+#: premise triples of the data and the schema triples used (from the closed TBox; see
+#: :mod:`palermo.reasoning.derivations`, which also names the age rule).
+Derivation = tuple[str, tuple[Triple, ...], tuple[Triple, ...]]
+
+AGE_RULE = "pal-age"
+SUB_CLASS_OF = str(RDFS.subClassOf)
+SUB_PROPERTY_OF = str(RDFS.subPropertyOf)
+INVERSE_OF = str(OWL.inverseOf)
+DOMAIN = str(RDFS.domain)
+RANGE = str(RDFS.range)
+SOME_VALUES_FROM = str(OWL.someValuesFrom)
+ALL_VALUES_FROM = str(OWL.allValuesFrom)
+HAS_VALUE = str(OWL.hasValue)
+ON_PROPERTY = str(OWL.onProperty)
+INTERSECTION_OF = str(OWL.intersectionOf)
+
+
 @dataclass
 class Closure:
     """The closure of one case's triples under a :class:`RuleSet`."""
@@ -265,6 +289,10 @@ class Closure:
     edges: set[Triple] = field(default_factory=set)
     out: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
     into: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
+    #: with ``record``: one derivation per derived triple, the shallowest the pass met
+    derivations: dict[Triple, Derivation] = field(default_factory=dict)
+    #: with ``record``: the depth of each derived triple (asserted ones are 0)
+    depth: dict[Triple, int] = field(default_factory=dict)
 
     def about(self, node: Term) -> Iterable[Triple]:
         """Every triple of the closure whose subject is ``node``."""
@@ -273,28 +301,58 @@ class Closure:
         for cls in self.types.get(node, ()):
             yield (node, RDF_TYPE, cls)
 
+    def edges_from(self, node: Term) -> list[tuple[Term, Term]]:
+        """The (property, object) pairs of the closure about ``node``."""
+        return self.out.get(node, [])
 
-def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
+    def holds(self, triple: Triple) -> bool:
+        """Whether ``triple`` is in the closure."""
+        s, p, o = triple
+        if p == RDF_TYPE:
+            return o in self.types.get(s, ())
+        return triple in self.edges
+
+
+def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) -> Closure:
     """Forward-chain the rules over ``triples`` (semi-naive: each new fact is joined once).
 
     The age of a person is turned into ``pal:Child`` or ``pal:Adult`` first, as
     ``queries/assessment/derive-age-class.rq`` does on the reference path.
+
+    With ``record`` every derived triple keeps one :data:`Derivation` (rule, premises, schema):
+    the first found, replaced by a later one only when that one is shallower. Depths only fall
+    and a premise is always shallower than its conclusion, so the derivations never form a
+    cycle. Off, recording costs one test per rule firing.
     """
     c = Closure()
     types, edges, out, into = c.types, c.edges, c.out, c.into
+    derivations, depth = c.derivations, c.depth
     pending_types: list[tuple[Term, Term]] = []
     pending_edges: list[Triple] = []
 
-    def add_type(node: Term, cls: Term) -> None:
-        if cls not in types[node]:
+    def note(t: Triple, why: Derivation, new: bool) -> None:
+        d = 1 + max((depth.get(q, 0) for q in why[1]), default=0)
+        if new or d < depth.get(t, 0):
+            derivations[t] = why
+            depth[t] = d
+
+    def add_type(node: Term, cls: Term, why: Derivation | None = None) -> None:
+        new = cls not in types[node]
+        if new:
             types[node].add(cls)
             pending_types.append((node, cls))
+        if why is not None and (new or (node, RDF_TYPE, cls) in depth):
+            note((node, RDF_TYPE, cls), why, new)
 
-    def add_edge(t: Triple) -> None:
-        if t not in edges:
+    def add_edge(t: Triple, why: Derivation | None = None) -> None:
+        new = t not in edges
+        if new:
             edges.add(t)
             pending_edges.append(t)
+        if why is not None and (new or t in depth):
+            note(t, why, new)
 
+    ages: list[tuple[Term, Lit, int | float | Decimal]] = []
     for t in triples:
         s, p, o = t
         if p == RDF_TYPE:
@@ -304,55 +362,140 @@ def close(triples: Iterable[Triple], rules: RuleSet) -> Closure:
             if p == AGE:
                 age = numeric_value(o)
                 if age is not None:
-                    add_type(s, CHILD if age < 18 else ADULT)
+                    ages.append((s, cast(Lit, o), age))
+    for s, o, age in ages:  # after the asserted types: an asserted pal:Child is not derived
+        age_class = CHILD if age < 18 else ADULT
+        add_type(s, age_class, (AGE_RULE, ((s, AGE, o),), ()) if record else None)
 
     superclasses = rules.superclasses
     superproperties = rules.superproperties
     while pending_types or pending_edges:
         while pending_edges:
-            s, p, o = pending_edges.pop()
+            t = pending_edges.pop()
+            s, p, o = t
             literal = type(o) is Lit
             out[s].append((p, o))
             if not literal:
                 into[o].append((s, p))
             for q in superproperties.get(p, ()):
                 if q != p:
-                    add_edge((s, q, o))
+                    add_edge(
+                        (s, q, o),
+                        ("prp-spo1", (t,), ((p, SUB_PROPERTY_OF, q),)) if record else None,
+                    )
             if not literal:
                 for q in rules.inverses.get(p, ()):
-                    add_edge((o, q, s))
+                    add_edge(
+                        (o, q, s), ("prp-inv1", (t,), ((p, INVERSE_OF, q),)) if record else None
+                    )
                 for cls in rules.ranges.get(p, ()):
-                    add_type(o, cls)
+                    add_type(o, cls, ("prp-rng", (t,), ((p, RANGE, cls),)) if record else None)
             for cls in rules.domains.get(p, ()):
-                add_type(s, cls)
+                add_type(s, cls, ("prp-dom", (t,), ((p, DOMAIN, cls),)) if record else None)
             for r, filler in rules.svf_by_property.get(p, ()):
-                if filler is None or (not literal and filler in types.get(o, ())):
-                    add_type(s, r)
+                if filler is None:
+                    add_type(
+                        s,
+                        r,
+                        (
+                            "cls-svf2",
+                            (t,),
+                            ((r, SOME_VALUES_FROM, OWL_THING), (r, ON_PROPERTY, p)),
+                        )
+                        if record
+                        else None,
+                    )
+                elif not literal and filler in types.get(o, ()):
+                    add_type(
+                        s,
+                        r,
+                        (
+                            "cls-svf1",
+                            (t, (o, RDF_TYPE, filler)),
+                            ((r, SOME_VALUES_FROM, filler), (r, ON_PROPERTY, p)),
+                        )
+                        if record
+                        else None,
+                    )
             for r in rules.has_value_by_edge.get((p, o), ()):
-                add_type(s, r)
+                add_type(
+                    s,
+                    r,
+                    ("cls-hv2", (t,), ((r, HAS_VALUE, o), (r, ON_PROPERTY, p))) if record else None,
+                )
             if not literal:
                 for r, filler in rules.avf_by_property.get(p, ()):
                     if r in types.get(s, ()):
-                        add_type(o, filler)
+                        add_type(
+                            o,
+                            filler,
+                            (
+                                "cls-avf",
+                                ((s, RDF_TYPE, r), t),
+                                ((r, ALL_VALUES_FROM, filler), (r, ON_PROPERTY, p)),
+                            )
+                            if record
+                            else None,
+                        )
         while pending_types:
             node, cls = pending_types.pop()
+            premise = (node, RDF_TYPE, cls)
             for sup in superclasses.get(cls, ()):
                 if sup != cls:
-                    add_type(node, sup)
+                    add_type(
+                        node,
+                        sup,
+                        ("cax-sco", (premise,), ((cls, SUB_CLASS_OF, sup),)) if record else None,
+                    )
             for r, prop in rules.svf_by_filler.get(cls, ()):
                 for s, p in into.get(node, ()):
                     if p == prop:
-                        add_type(s, r)
+                        add_type(
+                            s,
+                            r,
+                            (
+                                "cls-svf1",
+                                ((s, p, node), premise),
+                                ((r, SOME_VALUES_FROM, cls), (r, ON_PROPERTY, p)),
+                            )
+                            if record
+                            else None,
+                        )
             node_types = types[node]
             for i, members in rules.intersections_by_member.get(cls, ()):
                 if i not in node_types and members <= node_types:
-                    add_type(node, i)
+                    add_type(
+                        node,
+                        i,
+                        (
+                            "cls-int1",
+                            tuple((node, RDF_TYPE, m) for m in sorted(members, key=str)),
+                            ((i, INTERSECTION_OF, rules.lists.get(i, "")),),
+                        )
+                        if record
+                        else None,
+                    )
             for prop, value in rules.has_value_by_class.get(cls, ()):
-                add_edge((node, prop, value))
+                add_edge(
+                    (node, prop, value),
+                    ("cls-hv1", (premise,), ((cls, HAS_VALUE, value), (cls, ON_PROPERTY, prop)))
+                    if record
+                    else None,
+                )
             for prop, filler in rules.avf_by_class.get(cls, ()):
                 for p, o in out.get(node, ()):
                     if p == prop and type(o) is not Lit:
-                        add_type(o, filler)
+                        add_type(
+                            o,
+                            filler,
+                            (
+                                "cls-avf",
+                                (premise, (node, p, o)),
+                                ((cls, ALL_VALUES_FROM, filler), (cls, ON_PROPERTY, p)),
+                            )
+                            if record
+                            else None,
+                        )
     return c
 
 

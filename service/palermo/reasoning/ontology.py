@@ -22,8 +22,9 @@ from rdflib.term import Node
 
 from palermo import resources
 from palermo.rdf.namespaces import PAL, VANN
-from palermo.rdf.parsing import read_graph
-from palermo.rdf.terms import local_name
+from palermo.rdf.parsing import read_bytes, syntax_for_path, to_graph
+from palermo.rdf.positions import parse_located
+from palermo.rdf.terms import Triple, local_name, triples_from_oxigraph
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ class Ontology:
     tbox: Graph = field(repr=False)
     version: str
     labels: dict[URIRef, str] = field(repr=False)
+    #: where each triple was written: (module file, relative to the repository, and line);
+    #: plain triples (:mod:`palermo.rdf.terms`), for proofs
+    sources: dict[Triple, tuple[str, int]] = field(default_factory=dict, repr=False, compare=False)
+    #: the prefixes the modules declare (``pal:``, ``owl:``...), for showing proofs
+    prefixes: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def label(self, term: URIRef) -> str:
         """The English label of a term, or its local name where it has none."""
@@ -85,7 +91,22 @@ def tbox_view(graph: Graph) -> Graph:
 def load_ontology(paths: Iterable[Path] | None = None) -> Ontology:
     """Parse the ontology files (all of ontology/ by default) into an :class:`Ontology`."""
     files = list(paths) if paths is not None else resources.ontology_files()
-    graph = read_graph(files)
+    graph = Graph()
+    sources: dict[Triple, tuple[str, int]] = {}
+    prefixes: dict[str, str] = {}
+    for path in files:
+        located = parse_located(
+            read_bytes(path),
+            syntax_for_path(path),
+            source=str(path),
+            base_iri=path.resolve().as_uri(),
+        )
+        to_graph(located.quads, graph)
+        name = f"{path.parent.name}/{path.name}"
+        for triple, line in zip(triples_from_oxigraph(located.quads), located.lines, strict=True):
+            sources.setdefault(triple, (name, line))
+        for prefix, iri in located.prefixes.items():
+            prefixes.setdefault(prefix, iri)
     versions = {str(v) for v in graph.objects(None, OWL.versionInfo)}
     version = max(versions) if versions else "0.0.0"
     labels = {
@@ -94,7 +115,14 @@ def load_ontology(paths: Iterable[Path] | None = None) -> Ontology:
         if isinstance(s, URIRef) and isinstance(o, Literal) and o.language in (None, "en")
     }
     log.info("ontology loaded: %d triples from %d files", len(graph), len(files))
-    return Ontology(graph=graph, tbox=tbox_view(graph), version=version, labels=labels)
+    return Ontology(
+        graph=graph,
+        tbox=tbox_view(graph),
+        version=version,
+        labels=labels,
+        sources=sources,
+        prefixes=prefixes,
+    )
 
 
 def owlrl_closure(graph: Graph) -> Graph:
