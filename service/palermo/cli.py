@@ -54,10 +54,10 @@ def main(verbose: int) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "turtle"]),
-    default="json",
-    show_default=True,
-    help="JSON as DESIGN.md shows it, or the pal:Assessment graph in Turtle.",
+    type=click.Choice(["json", "turtle", "text"]),
+    default=None,
+    help="JSON as DESIGN.md shows it (the default), the pal:Assessment graph in Turtle, or "
+    "readable text (the default with --explain).",
 )
 @click.option(
     "--reasoner",
@@ -66,20 +66,50 @@ def main(verbose: int) -> None:
     show_default=True,
     help="The fast path, or owlrl (the reference OWL 2 RL reasoner).",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Give each answer its proof: from the input's lines and the ontology's axioms, rule by "
+    "rule (OWL 2 RL names), to the classes the decision rules read and the articles.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def classify(fmt: str, reasoner: str, files: tuple[Path, ...]) -> None:
+def classify(fmt: str | None, reasoner: str, explain: bool, files: tuple[Path, ...]) -> None:
     """Assess every pal:Case in FILES (TIP Protocol art. 3, SoM Protocol art. 3 and 6)."""
+    from palermo.classification.proofs import assessment_proof_triples, proof_text
     from palermo.classification.results import assessments_to_json, assessments_to_rdf
-    from palermo.rdf.parsing import read_graph
+    from palermo.rdf.parsing import read_graph, to_graph
+    from palermo.rdf.positions import read_located
+    from palermo.rdf.terms import graph_of
 
-    graph = read_graph(files)
+    fmt = fmt or ("text" if explain else "json")
     classifier = _classifier()
-    assessments = [c.assessment for c in classifier.classify(graph, reasoner)]
+    if explain:
+        located = read_located(files)
+        results = classifier.classify(
+            to_graph(located.quads),
+            cast("Reasoner", reasoner),
+            explain=True,
+            sources=located.sources,
+            prefixes=located.prefixes,
+        )
+    else:
+        results = classifier.classify(read_graph(files), cast("Reasoner", reasoner))
+    assessments = [c.assessment for c in results]
     if fmt == "json":
         answer = assessments_to_json(assessments, classifier.ontology.version)
+        if explain:
+            for item, c in zip(answer["cases"], results, strict=True):
+                item["proof"] = c.proof.to_json()
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+    elif fmt == "text":
+        click.echo("\n\n".join(proof_text(c.assessment, c.proof) for c in results))
     else:
-        click.echo(assessments_to_rdf(assessments).serialize(format="turtle"))
+        graph = assessments_to_rdf(assessments)
+        if explain:
+            graph += graph_of(
+                [t for c in results for t in assessment_proof_triples(c.assessment, c.proof)]
+            )
+        click.echo(graph.serialize(format="turtle"))
 
 
 @main.command("validate")
