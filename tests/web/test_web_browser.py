@@ -394,3 +394,41 @@ def test_token_is_kept_for_the_tab_and_sent_as_bearer(page):
     page.get_by_role("button", name="Forget").click()
     assert page.evaluate("sessionStorage.getItem('palermo.token')") is None
     assert "No token" in page.text_content("#token-status")
+
+
+OWN_TERMS_CASE = """@prefix pal: <https://w3id.org/palermo/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/partner#> .
+ex:DebtBondageControl rdfs:subClassOf pal:Coercion .
+ex:wasRecruitedBy rdfs:subPropertyOf pal:act .
+ex:case42 a pal:Case ;
+    ex:wasRecruitedBy [ a pal:Recruitment ] ;
+    pal:means [ a ex:DebtBondageControl ] ;
+    pal:purpose [ a pal:ForcedLabour ] ;
+    pal:affectedPerson [ a pal:Person ; pal:ageAtTimeOfAct 30 ] .
+"""
+
+
+def test_a_box_opens_its_proof_with_the_users_own_terms(page, artifacts):
+    """Issue 15: each box opens its proof; the user's own subclass and subproperty are in it,
+    with the lines of the pasted text."""
+    _open(page, "classify")
+    page.fill("#paste-text", OWN_TERMS_CASE)
+    page.get_by_role("button", name="Classify the graph").click()
+    card = page.locator("article.assessment")
+    card.wait_for()
+    assert card.get_attribute("data-label") == "trafficking"
+    means = card.locator('li.element[data-element="means"] details.proof')
+    means.locator("summary").click()
+    expect(means.locator(".proof-tree")).to_be_visible()
+    text = means.text_content()
+    assert "ex:DebtBondageControl rdfs:subClassOf pal:Coercion" in text
+    assert "your input, line 4" in text
+    act = card.locator('li.element[data-element="act"] details.proof')
+    act.locator("summary").click()
+    assert "ex:wasRecruitedBy rdfs:subPropertyOf pal:act" in act.text_content()
+    assert "prp-spo1" in act.text_content()
+    trafficking = card.locator('details.proof[data-box="trafficking"]')
+    trafficking.locator("summary").click()
+    assert "TIP Protocol art. 3(a)" in trafficking.locator(".proof-basis").text_content()
+    _shot(page, artifacts / "classify-proof.png")

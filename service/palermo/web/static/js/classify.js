@@ -56,6 +56,55 @@ function updatePreview() {
   document.getElementById("case-turtle").textContent = formTurtle();
 }
 
+// ------------------------------------------------------------------ the proofs
+/**
+ * A box's proof (POST /classify?explain=true): the statements the decision rules read for the
+ * box, each opened down to the input's lines and the ontology's axioms, and the article it ends at.
+ */
+function proofTree(proof, box) {
+  const conclusion = proof && (proof.conclusions || []).find((c) => c.box === box);
+  if (!conclusion) return null;
+  const byId = Object.fromEntries(proof.statements.map((s) => [s.id, s]));
+  const shown = new Set();
+  const where = (s) => {
+    if (s.asserted) return `your input${s.asserted.line ? `, line ${s.asserted.line}` : ""}`;
+    const o = s.ontology || {};
+    if (o.entailed) return "entailed by the ontology";
+    return `ontology, ${o.file || ""}${o.line ? ` line ${o.line}` : ""}${o.term ? ` (${o.term})` : ""}`;
+  };
+  const item = (id, role) => {
+    const s = byId[id];
+    const text = h("code", { class: "statement" }, s.text);
+    if (!s.rule) return h("li", { class: s.asserted ? "fact asserted" : "fact ontology" }, role ? `${role} ` : "", text, h("span", { class: "where" }, ` — ${where(s)}`));
+    if (shown.has(id)) return h("li", { class: "derived" }, text, h("span", { class: "where" }, " — shown above"));
+    shown.add(id);
+    return h(
+      "li",
+      { class: "derived" },
+      text,
+      h("span", { class: "rule" }, ` ⇐ ${s.rule}`),
+      h("ul", {}, [...s.schema.map((x) => item(x, "axiom:")), ...s.premises.map((x) => item(x, ""))]),
+    );
+  };
+  return h(
+    "details",
+    { class: "proof", "data-box": box },
+    h("summary", {}, "Proof"),
+    h("p", { class: "claim" }, conclusion.claim),
+    h("ul", { class: "proof-tree" }, conclusion.statements.map((id) => item(id, ""))),
+    (conclusion.closedWorld || []).length
+      ? h("ul", { class: "closed-world" }, conclusion.closedWorld.map((n) => h("li", {}, `closed world: ${n}`)))
+      : null,
+    h(
+      "ul",
+      { class: "proof-basis" },
+      (conclusion.basis || []).map((b) =>
+        h("li", {}, `⇒ ${b.article}`, b.statement ? h("span", { class: "where" }, ` — ${byId[b.statement].text} (${where(byId[b.statement])})`) : h("span", { class: "where" }, " — decision rules")),
+      ),
+    ),
+  );
+}
+
 // ------------------------------------------------------------------ the picture
 /**
  * The state of each element box: present, missing, ruled-out, absent, or not-needed.
@@ -86,7 +135,7 @@ const STATUS_TEXT = {
   insufficient: "cannot be decided yet",
 };
 
-function elementBox(protocol, finding, element, text, oneCase) {
+function elementBox(protocol, finding, element, text, oneCase, proof) {
   const state = elementState(finding, element, text, oneCase);
   const [icon, words] = STATE_TEXT[state];
   const found = finding[element.key];
@@ -101,6 +150,7 @@ function elementBox(protocol, finding, element, text, oneCase) {
       ? h("p", { class: "found" }, found.map(elementName).join(", "))
       : h("p", { class: "what" }, element.what),
     h("p", { class: "article" }, element.article),
+    proofTree(proof, element.key),
   );
 }
 
@@ -109,7 +159,7 @@ const RULE = {
   smuggling: "Established with an illegal entry or stay and a benefit for those who procured it.",
 };
 
-function protocolBlock(protocol, title, finding, text, oneCase) {
+function protocolBlock(protocol, title, finding, text, oneCase, proof) {
   const status = finding.status;
   const elements = ELEMENTS[protocol];
   return h(
@@ -117,19 +167,21 @@ function protocolBlock(protocol, title, finding, text, oneCase) {
     { class: `protocol ${protocol} status-${status}`, "aria-label": `${title}: ${STATUS_TEXT[status] || status}` },
     h("h4", {}, title, " ", h("span", { class: `status status-${status}` }, STATUS_TEXT[status] || status)),
     h("p", { class: "rule" }, RULE[protocol]),
-    h("ol", { class: `elements n${elements.length}` }, elements.map((e) => elementBox(protocol, finding, e, text, oneCase))),
+    h("ol", { class: `elements n${elements.length}` }, elements.map((e) => elementBox(protocol, finding, e, text, oneCase, proof))),
     h("p", { class: "basis" }, "Basis: ", (finding.basis || []).join("; ")),
+    proofTree(proof, protocol),
   );
 }
 
-function childNote(finding) {
+function childNote(finding, proof) {
   if (finding.childRule) {
     return h(
-      "p",
+      "div",
       { class: "note child-rule" },
       h("strong", {}, "Child rule applied. "),
       "The affected person is a child (under 18 at the time of the act, TIP Protocol art. 3(d)): " +
         "no means is needed, and consent is irrelevant (art. 3(b), 3(c)).",
+      proofTree(proof, "childRule"),
     );
   }
   return h(
@@ -151,9 +203,9 @@ function assessmentCard(a, text, oneCase) {
       h("h3", { id }, "Case ", h("code", {}, a.case)),
       h("p", { class: `label label-${a.label}` }, h("span", { class: "visually-hidden" }, "Label: "), a.label),
     ),
-    protocolBlock("trafficking", "Trafficking in persons", a.trafficking, text, oneCase),
-    childNote(a.trafficking),
-    protocolBlock("smuggling", "Smuggling of migrants", a.smuggling, text, oneCase),
+    protocolBlock("trafficking", "Trafficking in persons", a.trafficking, text, oneCase, a.proof),
+    childNote(a.trafficking, a.proof),
+    protocolBlock("smuggling", "Smuggling of migrants", a.smuggling, text, oneCase, a.proof),
     h("p", { class: "explanation" }, a.explanation),
   );
 }
@@ -174,7 +226,7 @@ async function classify(text, mediaType) {
   const out = document.getElementById("classify-results");
   say(message, "info", "Classifying…");
   try {
-    const response = await call("classify", { method: "POST", accept: "application/json", contentType: mediaType, body: text });
+    const response = await call("classify?explain=true", { method: "POST", accept: "application/json", contentType: mediaType, body: text });
     const answer = await response.json();
     const cases = answer.cases || [];
     if (!cases.length) {
