@@ -16,6 +16,14 @@ with the fast path's, case by case (DESIGN.md JSON, explanation included):
   queries run in pyoxigraph over its output and the input.
 
 Then one ``POST /classify`` through real HTTP against ``palermo serve``: p50 and p99.
+
+``--proofs N`` measures the cost of proofs (issue 15) instead: the fast path classifying N
+generated cases (parsed beforehand) without proofs, then recording derivations and building every
+case's proof (``explain``, on the same input), each the best of three runs in this process; the
+target is at most 2x. With ``--proofs-schema`` the input brings its own schema axioms.
+
+    python benchmarks/classification.py --proofs 10000
+
 It prints figures and asserts nothing.
 """
 
@@ -246,6 +254,34 @@ def http_latency(requests: int) -> dict:
 # -- main ---------------------------------------------------------------------------------------
 
 
+def proof_cost(count: int, schema: bool) -> None:
+    """Classification time with and without proofs (module docstring), printed."""
+    from palermo.rdf.terms import triples_from_rdflib
+    from support.synthetic import generate, generate_with_schema
+
+    classifier = _classifier()
+    _ = classifier.rules
+    raw = generate_with_schema(count, seed=20261128) if schema else generate(count, seed=20261128)
+    triples = triples_from_rdflib(raw)
+    classifier.classify_plain(triples[:2000], explain=True)  # compile the case's schema once
+    timings = {}
+    for label, explain in (("without proofs", False), ("with proofs", True)):
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            results = classifier.classify_plain(triples, explain=explain)
+            best = min(best, time.perf_counter() - t0)
+        assert results is not None
+        timings[label] = best
+        steps = sum(len(r.proof.steps) for r in results) if explain else 0
+        print(
+            f"{count:>7} cases {'(own schema)' if schema else '':>12} {label:>15}: "
+            f"{best:7.2f} s" + (f"  ({steps:,} proof steps)" if explain else "")
+        )
+    ratio = timings["with proofs"] / timings["without proofs"]
+    print(f"{'':>33} ratio with/without: {ratio:.2f}x (target: at most 2x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="*", type=int, default=[1000, 10000, 100000])
@@ -261,7 +297,14 @@ def main() -> None:
     parser.add_argument("--http-requests", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--worker", nargs=3, metavar=("ENGINE", "SOURCE", "ANSWERS"))
+    parser.add_argument(
+        "--proofs", type=int, metavar="N", help="only measure proofs' cost at N cases"
+    )
+    parser.add_argument("--proofs-schema", action="store_true", help="input with its own schema")
     args = parser.parse_args()
+    if args.proofs:
+        proof_cost(args.proofs, args.proofs_schema)
+        return
     if args.worker:
         engine, source, answers = args.worker
         result = WORKERS[engine](Path(source), Path(answers))
