@@ -55,6 +55,15 @@ _WORDS = {
 }
 _ANONYMOUS = re.compile(r"_:[0-9a-f]{32}")
 _CLASS_AXIOMS = frozenset({str(RDFS.subClassOf), str(OWL.equivalentClass)})
+_SUB_CLASS_OF = str(RDFS.subClassOf)
+_ON_PROPERTY = str(OWL.onProperty)
+_FIRST = str(RDF.first)
+_RESTRICTION_WORDS = (
+    (str(OWL.someValuesFrom), "some"),
+    (str(OWL.allValuesFrom), "only"),
+    (str(OWL.hasValue), "value"),
+)
+_BOOLEAN_WORDS = ((str(OWL.intersectionOf), " and "), (str(OWL.unionOf), " or "))
 #: The decision rules, where a proof cites the code that applies the law.
 DECISION_RULES = "palermo/classification/rules.py (DESIGN.md, decision rules)"
 
@@ -315,6 +324,11 @@ class ProofContext:
     input_sources: Mapping[Triple, tuple[str, int | None]] = field(default_factory=dict)
     input_prefixes: Mapping[str, str] = field(default_factory=dict)
     _parents: dict[Term, Term] = field(default_factory=dict, repr=False)
+    #: memos shared by the proofs of one input: ontology origins, names, legal bases
+    _origins: dict[Triple, Origin] = field(default_factory=dict, repr=False)
+    _names: dict[Term, str] = field(default_factory=dict, repr=False)
+    _bases: dict[Term, list[tuple[str, Triple | None]]] = field(default_factory=dict, repr=False)
+    _prefixes: dict[str, str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for s, _p, o in self.schema.triples:
@@ -326,12 +340,15 @@ class ProofContext:
 
     @property
     def prefixes(self) -> dict[str, str]:
+        if self._prefixes is not None:
+            return self._prefixes
         merged = dict(ALL_PREFIXES)
         merged.update(self.ontology.prefixes)
         for prefix, iri in self.input_prefixes.items():
             if prefix not in ("pal", "rdf", "rdfs", "owl", "xsd"):
                 merged[prefix] = iri
         merged.pop("", None)
+        self._prefixes = merged
         return merged
 
     def term_of(self, triple: Triple) -> str | None:
@@ -358,6 +375,12 @@ class ProofContext:
         if where is not None or asserted(triple):
             file, line = where if where else (None, None)
             return Origin("input", file, line)
+        known = self._origins.get(triple)
+        if known is None:
+            known = self._origins[triple] = self._schema_origin(triple)
+        return known
+
+    def _schema_origin(self, triple: Triple) -> Origin:
         source = self.ontology.sources.get(triple)
         if source is not None:
             return Origin("ontology", source[0], source[1], self.term_of(triple))
@@ -369,39 +392,38 @@ class ProofContext:
 def _expression_names(ctx: ProofContext, terms: Iterable[Term], name: Callable[[Term], str]):
     """Readable names for the anonymous class expressions and lists among ``terms``."""
     value = ctx.schema.value
-    names: dict[Term, str] = {}
+    names = ctx._names
 
     def expr(node: Term, depth: int = 0) -> str:
         if not (type(node) is str and node.startswith("_:")) or depth > 6:
             return name(node)
         if node in names:
             return names[node]
-        prop = value(node, str(OWL.onProperty))
+        prop = value(node, _ON_PROPERTY)
         text: str | None = None
         if prop is not None:
-            for pred, word in (
-                (OWL.someValuesFrom, "some"),
-                (OWL.allValuesFrom, "only"),
-                (OWL.hasValue, "value"),
-            ):
-                filler = value(node, str(pred))
+            for pred, word in _RESTRICTION_WORDS:
+                filler = value(node, pred)
                 if filler is not None:
                     text = f"({name(prop)} {word} {expr(filler, depth + 1)})"
-        for pred, word in ((OWL.intersectionOf, " and "), (OWL.unionOf, " or ")):
-            head = value(node, str(pred))
+        for pred, word in _BOOLEAN_WORDS:
+            head = value(node, pred)
             if head is not None:
                 text = f"({word.join(expr(m, depth + 1) for m in _members(ctx, head))})"
-        if text is None and value(node, str(RDF.first)) is not None:
+        if text is None and value(node, _FIRST) is not None:
             text = "(" + " ".join(expr(m, depth + 1) for m in _members(ctx, node)) + ")"
         if text is None:
             return node
         names[node] = text
         return text
 
+    found = {}
     for t in terms:
         if type(t) is str and t.startswith("_:"):
-            expr(t)
-    return names
+            text = expr(t)
+            if text != t:
+                found[t] = text
+    return found
 
 
 def _members(ctx: ProofContext, head: Term) -> list[Term]:
@@ -474,6 +496,8 @@ def build_proof(
     def element_goals(kind: str) -> list[Triple]:
         """What ``case-elements.rq`` reads: the case's element, its most specific class, and
         that class under the element's range (from the schema: scm-sco over the axioms)."""
+        if not facts.present(kind):
+            return []
         prop, rng = _ELEMENTS[kind]
         classes = {str(c) for c in facts.elements.get(kind, ())}
         goals: list[Triple] = []
@@ -490,7 +514,7 @@ def build_proof(
         return list(dict.fromkeys(goals))
 
     def subclass(cls: Term, rng: Term) -> Triple:
-        link = (cls, str(RDFS.subClassOf), rng)
+        link = (cls, _SUB_CLASS_OF, rng)
         found = ctx.schema.subclass_steps(cls, rng)
         if link in size or link in ctx.schema.triples or found is None:
             return link
@@ -510,9 +534,13 @@ def build_proof(
         for cls in classes:
             if type(cls) is not str:
                 continue
-            subject = BNode(cls[2:]) if cls.startswith("_:") else URIRef(cls)
-            for value in sorted(str(v) for v in graph.objects(subject, PAL.legalBasis)):
-                found.append((value, (cls, LEGAL_BASIS, Lit(value, XSD_STRING))))
+            if cls not in ctx._bases:
+                subject = BNode(cls[2:]) if cls.startswith("_:") else URIRef(cls)
+                ctx._bases[cls] = [
+                    (value, (cls, LEGAL_BASIS, Lit(value, XSD_STRING)))
+                    for value in sorted(str(v) for v in graph.objects(subject, PAL.legalBasis))
+                ]
+            found += ctx._bases[cls]
         return found
 
     def articles(

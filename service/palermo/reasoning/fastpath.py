@@ -331,8 +331,12 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
     pending_edges: list[Triple] = []
 
     def note(t: Triple, why: Derivation, new: bool) -> None:
-        d = 1 + max((depth.get(q, 0) for q in why[1]), default=0)
-        if new or d < depth.get(t, 0):
+        premises = why[1]
+        if len(premises) == 1:
+            d = depth.get(premises[0], 0) + 1
+        else:
+            d = 1 + max([depth.get(q, 0) for q in premises], default=0)
+        if new or d < depth[t]:
             derivations[t] = why
             depth[t] = d
 
