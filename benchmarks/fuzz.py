@@ -58,8 +58,11 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def run_entry(name: str, inputs: int, budget: float, out: Path, random_seed: int) -> Row:
-    """Run one entry point: ``inputs`` inputs or ``budget`` seconds."""
+def run_entry(
+    name: str, inputs: int, budget: float, out: Path, random_seed: int, hang: float = 60.0
+) -> Row:
+    """Run one entry point: ``inputs`` inputs or ``budget`` seconds; an input that takes longer
+    than ``hang`` seconds fails ("never a hang past the limits": the query limit is 5 s)."""
     print(f"fuzzing {name} ...", file=sys.stderr, flush=True)
     entry = ENTRY_POINTS[name]
     row = Row(name)
@@ -82,7 +85,10 @@ def run_entry(name: str, inputs: int, budget: float, out: Path, random_seed: int
             raise BudgetSpent
         t = time.perf_counter()
         outcome = entry.check(target, value)
-        row.slowest = max(row.slowest, time.perf_counter() - t)
+        took = time.perf_counter() - t
+        row.slowest = max(row.slowest, took)
+        if took > hang:
+            outcome.failures.append(f"took {took:.0f} s (a hang: over {hang:.0f} s)")
         row.inputs += 1
         if row.inputs % 1000 == 0:
             print(f"  {name}: {row.inputs:,} inputs, {row.failures} failing", file=sys.stderr)
@@ -171,6 +177,12 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"), help="failing inputs")
     parser.add_argument("--seed", type=int, default=16, help="the random seed (reproducible)")
+    parser.add_argument(
+        "--hang",
+        type=float,
+        default=60.0,
+        help="seconds after which one input counts as a hang (a failure)",
+    )
     parser.add_argument("--replay", type=Path, help="send one recorded HTTP input again")
     parser.add_argument(
         "--jobs", type=int, default=1, help="entry points fuzzed at once, each in its own process"
@@ -180,7 +192,7 @@ def main() -> int:
     if args.replay:
         return replay(args.replay)
     names = [n for n in ENTRY_POINTS if not args.only or any(o in n for o in args.only)]
-    jobs = [(name, args.inputs, args.seconds, args.out, args.seed) for name in names]
+    jobs = [(name, args.inputs, args.seconds, args.out, args.seed, args.hang) for name in names]
     if args.jobs > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_quiet) as pool:

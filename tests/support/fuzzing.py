@@ -94,6 +94,7 @@ CTDC_FILE = paths.SHARED / "data" / "ctdc" / "CTDC_VPsynthetic_condensed.csv"
 IMPORTER_FIXTURES = paths.TESTS / "loading" / "importers"
 SEED_MAX_BYTES = 12_000
 MAX_BODY_BYTES = 100_000
+MAX_MUTATED_BYTES = 3 * MAX_BODY_BYTES
 
 #: The syntaxes Palermo reads (palermo.rdf.parsing.SYNTAXES), by name: media type, pyoxigraph.
 RDF_SYNTAXES: dict[str, tuple[str, ox.RdfFormat]] = {
@@ -353,12 +354,14 @@ def mutations(tokens: Iterable[str]) -> st.SearchStrategy[Mutation]:
 
 
 def mutated(seeds: st.SearchStrategy[bytes], tokens: Iterable[str]) -> st.SearchStrategy[bytes]:
-    """A seed with up to four mutations applied (none for a share of the examples)."""
+    """A seed with up to four mutations applied (none for a share of the examples), cut at
+    :data:`MAX_MUTATED_BYTES` (four duplications of a whole seed would otherwise make gigabytes:
+    a slow fuzzer, not a finding; bodies over the service's limit are still made)."""
 
     def apply(args: tuple[bytes, list[Mutation]]) -> bytes:
         data, changes = args
         for change in changes:
-            data = change.apply(data)
+            data = change.apply(data)[:MAX_MUTATED_BYTES]
         return data
 
     return st.tuples(seeds, st.lists(mutations(tokens), max_size=4)).map(apply)
