@@ -5,8 +5,10 @@ from __future__ import annotations
 
 WRITE_TOKEN = "test-writer-token"
 READ_TOKEN = "test-reader-token"
+ADMIN_TOKEN = "test-admin-token"
 WRITE = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 READ = {"Authorization": f"Bearer {READ_TOKEN}"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 # Three small case graphs (DESIGN.md case-graph contract), inline so that they do not move.
 CASE_TRAFFICKING = """
@@ -47,10 +49,10 @@ CASE_VIOLATION = """
 
 
 def base_config(**overrides: object) -> dict[str, object]:
-    """The config of a test app: an in-memory store, the two tokens, no examples loaded."""
+    """The config of a test app: an in-memory store, the three tokens, no examples loaded."""
     config: dict[str, object] = {
         "MEMORY": True,
-        "TOKENS": f"{WRITE_TOKEN}:write,{READ_TOKEN}:read",
+        "TOKENS": f"{WRITE_TOKEN}:write,{READ_TOKEN}:read,{ADMIN_TOKEN}:admin",
         "QUERY_TIMEOUT": 10.0,
         "MAX_RESULT_ROWS": 100_000,
         "LOAD_EXAMPLES": False,

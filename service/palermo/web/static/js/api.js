@@ -25,6 +25,31 @@ export class ApiError extends Error {
   }
 }
 
+// The page is a polite client: it keeps at most two requests in flight, the share the service
+// gives one client without a token (PALERMO_ANONYMOUS_QUERIES_PER_CLIENT), and when the service
+// still answers 429 it waits as told (Retry-After, at most a few seconds) and asks again.
+const MAX_IN_FLIGHT = 2;
+const MAX_RETRIES = 3;
+const MAX_WAIT_S = 3;
+let inFlight = 0;
+const waiting = [];
+
+function acquire() {
+  if (inFlight < MAX_IN_FLIGHT) {
+    inFlight += 1;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => waiting.push(resolve)); // the slot is handed over in release()
+}
+
+function release() {
+  const next = waiting.shift();
+  if (next) next();
+  else inFlight -= 1;
+}
+
+const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 /** fetch() with the token as "Authorization: Bearer"; resolves to the Response when it is ok. */
 export async function call(path, { method = "GET", accept, body, contentType } = {}) {
   const headers = {};
@@ -33,13 +58,21 @@ export async function call(path, { method = "GET", accept, body, contentType } =
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
-  try {
-    response = await fetch(path, { method, headers, body, cache: "no-store" });
-  } catch {
-    throw new ApiError(0, {
-      title: "No answer",
-      detail: "the service could not be reached; check that it is running",
-    });
+  for (let attempt = 0; ; attempt += 1) {
+    await acquire();
+    try {
+      response = await fetch(path, { method, headers, body, cache: "no-store" });
+    } catch {
+      throw new ApiError(0, {
+        title: "No answer",
+        detail: "the service could not be reached; check that it is running",
+      });
+    } finally {
+      release();
+    }
+    if (response.status !== 429 || attempt >= MAX_RETRIES) break;
+    const told = Number.parseFloat(response.headers.get("Retry-After") || "1");
+    await sleep(Math.min(Number.isFinite(told) ? told : 1, MAX_WAIT_S));
   }
   if (response.ok) return response;
   let problem;
@@ -68,6 +101,7 @@ export function explain(error) {
     413: "What you sent is too large for the service.",
     415: "The service cannot read this format: choose another format.",
     422: "The data was read but breaks the rules listed below.",
+    429: "The service is answering other questions of yours: wait a moment and try again.",
     503: "The service is busy or a query ran too long: try a narrower question.",
   };
   let detail = (p.detail || "").replace(/\berror at (\d+):(\d+)/, "error at line $1, column $2");
