@@ -525,9 +525,12 @@ def _run_import(
             part.unlink(missing_ok=True)
     summary = source.summary
     if summary.ignored_columns:
+        # A name with a control character (a form feed, an escape sequence) is quoted, so that
+        # the message stays one line and nothing reaches the terminal unescaped.
+        names = (c if c.isprintable() else repr(c) for c in summary.ignored_columns)
         click.echo(
             f"palermo: {csv_file.name}: columns not in the {mapping.name} mapping, "
-            f"ignored: {', '.join(summary.ignored_columns)}",
+            f"ignored: {', '.join(names)}",
             err=True,
         )
     click.echo(f"palermo: {summary}", err=True)

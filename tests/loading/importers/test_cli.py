@@ -91,6 +91,20 @@ def test_bad_rows_are_reported_with_row_numbers(tmp_path: Path) -> None:
     assert labels_of(tmp_path / "out.nt") == {"trafficking": 2}
 
 
+def test_control_characters_in_column_names_are_quoted(tmp_path: Path) -> None:
+    """Found by fuzzing: a header whose unknown column names held a form feed or an escape
+    sequence was echoed raw, breaking the one-line message (and reaching the terminal)."""
+    rows = (HERE / "ctdc-small.csv").read_text("utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([rows[0] + ",\x0cextra,\x1b[2Jclear", rows[1] + ",,"]), "utf-8")
+    result = run("import", "ctdc", bad, "-o", tmp_path / "out.nt")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert all(line.startswith("palermo: ") for line in lines), lines
+    assert "\x1b" not in result.stderr and "\x0c" not in result.stderr
+    assert "ignored: '\\x0cextra', '\\x1b[2Jclear'" in lines[0]
+
+
 def test_stdout_without_output_or_load() -> None:
     result = run("import", "ctdc", HERE / "ctdc-small.csv")
     assert result.exit_code == 0, result.output
