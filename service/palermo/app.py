@@ -15,6 +15,7 @@ from palermo.api.limits import refuse_streamed_body_over_limit
 from palermo.classification.classifier import Classifier
 from palermo.config import load_config
 from palermo.loading.casegraphs import load_files, load_service_graphs
+from palermo.rdf.terms import keep_case_content_out_of_logs
 from palermo.reasoning.ontology import load_ontology
 from palermo.sparql.admission import Admission
 from palermo.sparql.named import load_named_queries
@@ -35,6 +36,7 @@ _CORS_READ_POSTS = {"sparql.sparql", "classify.classify_case", "classify.validat
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the defaults and ``PALERMO_*`` variables."""
+    keep_case_content_out_of_logs()
     settings = load_config(config)
     app = Flask("palermo")
     app.config.update(settings)

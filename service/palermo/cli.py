@@ -45,9 +45,11 @@ def main(verbose: int) -> None:
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
     # The audit trail (one line per write, never content) is written whatever the verbosity.
+    from palermo.rdf.terms import keep_case_content_out_of_logs
     from palermo.store.access import AUDIT_LOGGER
 
     logging.getLogger(AUDIT_LOGGER).setLevel(logging.INFO)
+    keep_case_content_out_of_logs()
 
 
 @main.command()

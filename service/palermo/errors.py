@@ -101,11 +101,12 @@ class QueryTimeout(PalermoError):
 
 
 class QueryTooCostly(PalermoError):
-    """A query that needed more memory than ``QUERY_MEMORY_MB`` and was stopped."""
+    """A query that needed more memory than ``QUERY_MEMORY_MB`` and was stopped. Like a result
+    over the row limit, the same query would fail again: 413, not a 503 that invites a retry."""
 
     slug = "query-memory"
     title = "Query needed too much memory"
-    status = 503
+    status = 413
 
 
 class TooManyRequests(PalermoError):

@@ -11,6 +11,8 @@ plain values that hash and compare in C:
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -21,6 +23,15 @@ from rdflib.term import Node
 
 XSD_STRING = str(XSD.string)
 RDF_LANG_STRING = str(RDF.langString)
+
+
+def keep_case_content_out_of_logs() -> None:
+    """Silence what rdflib says about the terms it builds: its log lines and warnings quote the
+    lexical form of an ill-typed literal ("Parsing weird boolean, 'maybe'", "Failed to convert
+    Literal lexical form", with a traceback) or an odd IRI, which is case content. Called by the
+    entry points (:func:`palermo.app.create_app`, the command line), never on import."""
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", module=r"rdflib\.term")
 
 
 class Lit(NamedTuple):
