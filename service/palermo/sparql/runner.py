@@ -121,6 +121,8 @@ ISOLATIONS = ("process", "thread")
 
 #: Seconds a forked child may take to show it is evaluating before it is forked again.
 _START_GRACE = 1.0
+#: Seconds between an answer and the fork of the next query's child.
+_REFILL_DELAY = 0.01
 #: Seconds a spare child is kept for the next query (its copy-on-write pages age).
 _SPARE_MAX_AGE = 30.0
 _FORK_ATTEMPTS = 3
@@ -158,6 +160,8 @@ class QueryRunner:
         self._children_lock = threading.Lock()
         self._to_reap: queue.SimpleQueue[int] = queue.SimpleQueue()
         self._reaper: threading.Thread | None = None
+        self._to_refill: queue.SimpleQueue[tuple[Store, Callable[[], int]]] = queue.SimpleQueue()
+        self._keeper: threading.Thread | None = None
 
     def run(
         self,
@@ -212,7 +216,6 @@ class QueryRunner:
         deadline: float,
     ) -> QueryResult:
         child = self._take_spare(store) or self._spawn(store, fork, deadline)
-        self._refill(store, fork)
         nice = self.anonymous_nice if caller.anonymous else 0
         message: bytes | None = None
         with self._children_lock:
@@ -230,6 +233,8 @@ class QueryRunner:
                 self._reap(child.pid, kill=True)  # gone before the caller hears of it
             else:
                 self._reap_later(child.pid)  # it has closed its end: it is exiting
+            # The next query's child, forked once this one has answered (see _REFILL_DELAY).
+            self._refill(store, fork)
         return self._decode(message)
 
     def _spawn(self, store: Store, fork: Callable[[], int], deadline: float) -> _Spare:
@@ -278,13 +283,24 @@ class QueryRunner:
         return None
 
     def _refill(self, store: Store, fork: Callable[[], int]) -> None:
-        """Fork the next query's child in the background, off the critical path."""
+        """Ask for the next query's child to be forked in the background, off the critical path
+        (one long-lived thread does it: starting a thread per query costs the query a wait)."""
         with self._children_lock:
             if self._refilling or self._closed:
                 return
             self._refilling = True
+            if self._keeper is None or not self._keeper.is_alive():
+                self._keeper = threading.Thread(
+                    target=self._keep_spares, name="palermo-query-spare", daemon=True
+                )
+                self._keeper.start()
+        self._to_refill.put((store, fork))
 
-        def refill() -> None:
+    def _keep_spares(self) -> None:
+        while True:
+            store, fork = self._to_refill.get()
+            # A fork holds the GIL for a few milliseconds: let the answer just read go out first.
+            time.sleep(_REFILL_DELAY)
             try:
                 spare = self._spawn(store, fork, time.monotonic() + _START_GRACE * _FORK_ATTEMPTS)
             except PalermoError:
@@ -299,8 +315,6 @@ class QueryRunner:
                 self._discard(old)
             if spare is not None and not keep:
                 self._discard(spare)
-
-        threading.Thread(target=refill, name="palermo-query-spare", daemon=True).start()
 
     def _discard(self, child: _Spare) -> None:
         for fd in (child.requests, child.answers):
