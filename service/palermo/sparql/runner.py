@@ -286,7 +286,9 @@ class QueryRunner:
         """Ask for the next query's child to be forked in the background, off the critical path
         (one long-lived thread does it: starting a thread per query costs the query a wait)."""
         with self._children_lock:
-            if self._refilling or self._closed:
+            spare = self._spare
+            fresh = spare is not None and spare.generation == getattr(store, "generation", 0)
+            if self._refilling or self._closed or fresh:
                 return
             self._refilling = True
             if self._keeper is None or not self._keeper.is_alive():
