@@ -66,6 +66,15 @@ _RESTRICTION_WORDS = (
 _BOOLEAN_WORDS = ((str(OWL.intersectionOf), " and "), (str(OWL.unionOf), " or "))
 #: The decision rules, where a proof cites the code that applies the law.
 DECISION_RULES = "palermo/classification/rules.py (DESIGN.md, decision rules)"
+_TRAFFICKING_CASE = str(PAL.TraffickingCase)
+_CHILD_TRAFFICKING_CASE = str(PAL.ChildTraffickingCase)
+_SMUGGLING_CASE = str(PAL.SmugglingCase)
+_ELEMENT_IRIS = {kind: str(individual) for kind, individual in ELEMENT_INDIVIDUALS.items()}
+
+
+def _never(_triple: Triple) -> bool:
+    """``asserted`` for the triples of the schema: cited where they were written."""
+    return False
 
 
 @dataclass(frozen=True)
@@ -326,6 +335,9 @@ class ProofContext:
     _parents: dict[Term, Term] = field(default_factory=dict, repr=False)
     #: memos shared by the proofs of one input: ontology origins, names, legal bases
     _origins: dict[Triple, Origin] = field(default_factory=dict, repr=False)
+    _input_origins: dict[tuple[str | None, int | None], Origin] = field(
+        default_factory=dict, repr=False
+    )
     _names: dict[Term, str] = field(default_factory=dict, repr=False)
     _bases: dict[Term, list[tuple[str, Triple | None]]] = field(default_factory=dict, repr=False)
     _prefixes: dict[str, str] | None = field(default=None, repr=False)
@@ -373,8 +385,11 @@ class ProofContext:
     def origin(self, triple: Triple, asserted: Callable[[Triple], bool]) -> Origin:
         where = self.input_sources.get(triple)
         if where is not None or asserted(triple):
-            file, line = where if where else (None, None)
-            return Origin("input", file, line)
+            place = where or (None, None)
+            known = self._input_origins.get(place)
+            if known is None:  # one Origin per input line, shared by its triples
+                known = self._input_origins[place] = Origin("input", *place)
+            return known
         known = self._origins.get(triple)
         if known is None:
             known = self._origins[triple] = self._schema_origin(triple)
@@ -456,16 +471,18 @@ def build_proof(
 
     def prove(t: Triple) -> int:
         """Place ``t`` and what it rests on; the number of statements under it."""
-        if t in size:
-            return size[t]
-        if asserted(t) or t not in derivations:
+        known = size.get(t)
+        if known is not None:
+            return known
+        why = None if asserted(t) else derivations.get(t)
+        if why is None:
             leaves[t] = ctx.origin(t, asserted)
             size[t] = 1
             return 1
         if t in in_progress:
             raise RuntimeError("a derivation runs in a circle")  # never: depths only fall
         in_progress.add(t)
-        chain = ctx.schema.expand(t, derivations[t])
+        chain = ctx.schema.expand(t, why)
         total = 0
         for premise in chain[0].premises:
             total += prove(premise)
@@ -475,7 +492,7 @@ def build_proof(
                 continue
             for axiom in step.schema:
                 if axiom not in size:
-                    leaves[axiom] = ctx.origin(axiom, lambda _t: False)
+                    leaves[axiom] = ctx.origin(axiom, _never)
                     size[axiom] = 1
                 total += 1
             if step.conclusion not in size or step.conclusion == t:
@@ -522,7 +539,7 @@ def build_proof(
             if step.conclusion not in size:
                 for q in (*step.premises, *step.schema):
                     if q not in size:
-                        leaves[q] = ctx.origin(q, lambda _t: False)
+                        leaves[q] = ctx.origin(q, _never)
                         size[q] = 1
                 steps[step.conclusion] = step
                 size[step.conclusion] = 1 + sum(size[q] for q in step.premises)
@@ -598,7 +615,7 @@ def build_proof(
         goals = []
         notes = []
         for kind in kinds:
-            individual = str(ELEMENT_INDIVIDUALS[kind])
+            individual = _ELEMENT_IRIS[kind]
             if kind in missing:
                 if individual in ruled:
                     goals.append((case, _RULED_OUT, individual))
@@ -613,9 +630,9 @@ def build_proof(
         )
 
     # Trafficking: TIP Protocol art. 3(a), 3(c).
-    wanted: list[Term] = [str(PAL.TraffickingCase)]
+    wanted: list[Term] = [_TRAFFICKING_CASE]
     if t_find.child_rule and t_find.status == "established":
-        wanted.append(str(PAL.ChildTraffickingCase))
+        wanted.append(_CHILD_TRAFFICKING_CASE)
     protocol(
         "trafficking",
         "Trafficking in persons",
@@ -662,7 +679,7 @@ def build_proof(
         "smuggling",
         "Smuggling of migrants",
         s_find.status,
-        [str(PAL.SmugglingCase)],
+        [_SMUGGLING_CASE],
         s_find.basis,
         ("irregularMigration", "benefit"),
         s_find.missing,
@@ -686,30 +703,32 @@ def build_proof(
     for c in conclusions:
         for _, t in c.basis:
             if t is not None and t not in size:
-                leaves[t] = ctx.origin(t, lambda _t: False)
+                leaves[t] = ctx.origin(t, _never)
                 size[t] = 1
     order: list[Triple] = []
     placed: set[Triple] = set()
+
+    def by_size(x: Triple) -> int:
+        return size.get(x, 1)
 
     def place(t: Triple) -> None:
         if t in placed:
             return
         step = steps.get(t)
         if step is not None:
-            for p in sorted(step.schema, key=lambda x: size.get(x, 1)):
-                place(p)
-            for p in sorted(step.premises, key=lambda x: size.get(x, 1)):
-                place(p)
+            for group in (step.schema, step.premises):
+                for p in sorted(group, key=by_size) if len(group) > 1 else group:
+                    place(p)
         placed.add(t)
         order.append(t)
 
     for c in conclusions:
-        for g in sorted(c.goals, key=lambda x: size.get(x, 1)):
+        for g in sorted(c.goals, key=by_size):
             place(g)
         for _, t in c.basis:
             if t is not None:
                 place(t)
-    used = {x for t in order for x in t}
+    used = dict.fromkeys([x for t in order for x in t])
     prefixes = ctx.prefixes
     draft = Proof(
         case,
@@ -720,11 +739,11 @@ def build_proof(
         prefixes,
     )
     names = _expression_names(ctx, used, draft.name)
-    blanks = iter(range(1, 1_000_000))
-    for t in order:
-        for x in t:
-            if type(x) is str and _ANONYMOUS.fullmatch(x) and x not in names:
-                names[x] = f"_:b{next(blanks)}"
+    blanks = 0
+    for x in used:  # in order of first use
+        if type(x) is str and x.startswith("_:") and x not in names and _ANONYMOUS.fullmatch(x):
+            blanks += 1
+            names[x] = f"_:b{blanks}"
     return Proof(
         case=case,
         conclusions=tuple(conclusions),

@@ -285,6 +285,13 @@ class Schema:
         default_factory=lambda: defaultdict(list)
     )
     _values: dict[tuple[Term, str], Term] = field(default_factory=dict)
+    #: shortest paths and subclass steps found so far (the schema does not change)
+    _paths: dict[tuple[bool, Term, Term], list[tuple[Term, str, Triple]] | None] = field(
+        default_factory=dict, repr=False
+    )
+    _subclass_steps: dict[tuple[Term, Term], tuple[Triple, list[Step]] | None] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def of(cls, triples: Iterable[Triple]) -> Schema:
@@ -354,10 +361,28 @@ class Schema:
                     queue.append(nxt)
         return dist
 
+    def _class_path(self, start: Term, goal: Term) -> list[tuple[Term, str, Triple]] | None:
+        key = (True, start, goal)
+        if key not in self._paths:
+            self._paths[key] = self._path(self.class_edges, start, goal)
+        return self._paths[key]
+
+    def _property_path(self, start: Term, goal: Term) -> list[tuple[Term, str, Triple]] | None:
+        key = (False, start, goal)
+        if key not in self._paths:
+            self._paths[key] = self._path(self.property_edges, start, goal)
+        return self._paths[key]
+
     def subclass_steps(self, cls: Term, goal: Term) -> tuple[Triple, list[Step]] | None:
         """``cls rdfs:subClassOf goal`` from asserted axioms: the schema steps (scm-sco over
         rdfs:subClassOf, scm-eqc1 for an equivalence) that give it, or None."""
-        path = self._path(self.class_edges, cls, goal)
+        key = (cls, goal)
+        if key not in self._subclass_steps:
+            self._subclass_steps[key] = self._subclass_steps_of(cls, goal)
+        return self._subclass_steps[key]
+
+    def _subclass_steps_of(self, cls: Term, goal: Term) -> tuple[Triple, list[Step]] | None:
+        path = self._class_path(cls, goal)
         if not path:
             return None
         steps: list[Step] = []
@@ -381,7 +406,7 @@ class Schema:
         return done, steps
 
     def _class_chain(self, x: Term, start_premise: Triple, goal: Term) -> list[Step] | None:
-        path = self._path(self.class_edges, start_premise[2], goal)
+        path = self._class_path(start_premise[2], goal)
         if path is None:
             return None
         steps, premise = [], start_premise
@@ -392,7 +417,7 @@ class Schema:
         return steps
 
     def _property_chain(self, premise: Triple, goal: Term) -> list[Step] | None:
-        path = self._path(self.property_edges, premise[1], goal)
+        path = self._property_path(premise[1], goal)
         if path is None:
             return None
         steps = []
@@ -406,7 +431,7 @@ class Schema:
         """The steps, on asserted schema triples where a chain of them exists, that give
         ``conclusion`` from the premises of ``derivation``; the last step concludes it."""
         rule, premises, schema = derivation
-        if rule in ("cls-int1",) or all(t in self.triples for t in schema):
+        if rule == "cls-int1" or all(map(self.triples.__contains__, schema)):
             return [Step(rule, conclusion, premises, schema)]
         if rule == "cax-sco":
             steps = self._class_chain(conclusion[0], premises[0], conclusion[2])

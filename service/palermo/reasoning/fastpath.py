@@ -25,7 +25,7 @@ import hashlib
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import cast
@@ -280,6 +280,105 @@ HAS_VALUE = str(OWL.hasValue)
 ON_PROPERTY = str(OWL.onProperty)
 INTERSECTION_OF = str(OWL.intersectionOf)
 
+#: What :func:`close` keeps per derived triple: (depth, rule, premise[, premise]); for
+#: ``cls-int1`` (depth, rule, the members of the intersection). The schema triples follow from
+#: the rule, the conclusion and the premises, so they are only built when a proof reads them.
+_Record = tuple
+
+
+class Derivations(Mapping[Triple, Derivation]):
+    """The derivations :func:`close` recorded, read as :data:`Derivation` triples.
+
+    Recording stays cheap by keeping one small tuple per derived triple (:data:`_Record`) and
+    no schema triples: each rule's schema triples are a function of its conclusion and
+    premises (``cax-sco`` from ``?x a ?c1`` to ``?x a ?c2`` used ``?c1 rdfs:subClassOf ?c2``),
+    so :meth:`__getitem__` builds them for the few triples a proof reads.
+    """
+
+    __slots__ = ("_lists", "edges", "types")
+
+    def __init__(self, lists: Mapping[Term, Term] | None = None) -> None:
+        self._lists = lists or {}
+        #: node -> class -> record, for derived ``rdf:type`` triples
+        self.types: dict[Term, dict[Term, _Record]] = {}
+        #: triple -> record, for the other derived triples
+        self.edges: dict[Triple, _Record] = {}
+
+    def _record(self, t: Triple) -> _Record | None:
+        if t[1] == RDF_TYPE:
+            known = self.types.get(t[0])
+            if known is not None:
+                found = known.get(t[2])
+                if found is not None:
+                    return found
+        return self.edges.get(t)
+
+    def __contains__(self, t: object) -> bool:
+        return type(t) is tuple and len(t) == 3 and self._record(cast(Triple, t)) is not None
+
+    def __getitem__(self, t: Triple) -> Derivation:
+        found = self._record(t)
+        if found is None:
+            raise KeyError(t)
+        return _derivation(t, found, self._lists)
+
+    def get(self, t: Triple, default: Derivation | None = None) -> Derivation | None:  # type: ignore[override]
+        found = self._record(t)
+        return default if found is None else _derivation(t, found, self._lists)
+
+    def __iter__(self) -> Iterator[Triple]:
+        for node, classes in self.types.items():
+            for cls in classes:
+                yield (node, RDF_TYPE, cls)
+        yield from self.edges
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self.types.values()) + len(self.edges)
+
+    def depth(self, t: Triple) -> int:
+        """The depth of ``t`` when recorded: 0 for an asserted triple."""
+        found = self._record(t)
+        return found[0] if found is not None else 0
+
+
+def _derivation(t: Triple, found: _Record, lists: Mapping[Term, Term]) -> Derivation:
+    """A :data:`_Record` as a :data:`Derivation`, its schema triples rebuilt from the rule."""
+    rule = found[1]
+    if rule == "cls-int1":
+        node, i = t[0], t[2]
+        members = sorted(found[2], key=str)
+        return (
+            rule,
+            tuple((node, RDF_TYPE, m) for m in members),
+            ((i, INTERSECTION_OF, lists.get(i, "")),),
+        )
+    premises = found[2:]
+    first = premises[0]
+    schema: tuple[Triple, ...]
+    if rule == "cax-sco":
+        schema = ((first[2], SUB_CLASS_OF, t[2]),)
+    elif rule == "prp-spo1":
+        schema = ((first[1], SUB_PROPERTY_OF, t[1]),)
+    elif rule == "prp-inv1":
+        schema = ((first[1], INVERSE_OF, t[1]),)
+    elif rule == "prp-rng":
+        schema = ((first[1], RANGE, t[2]),)
+    elif rule == "prp-dom":
+        schema = ((first[1], DOMAIN, t[2]),)
+    elif rule == "cls-svf2":
+        schema = ((t[2], SOME_VALUES_FROM, OWL_THING), (t[2], ON_PROPERTY, first[1]))
+    elif rule == "cls-svf1":  # (u p v), (v a c) => u a r
+        schema = ((t[2], SOME_VALUES_FROM, premises[1][2]), (t[2], ON_PROPERTY, first[1]))
+    elif rule == "cls-hv2":  # (u p v) => u a r
+        schema = ((t[2], HAS_VALUE, first[2]), (t[2], ON_PROPERTY, first[1]))
+    elif rule == "cls-hv1":  # (u a r) => u p v
+        schema = ((first[2], HAS_VALUE, t[2]), (first[2], ON_PROPERTY, t[1]))
+    elif rule == "cls-avf":  # (u a r), (u p v) => v a c
+        schema = ((first[2], ALL_VALUES_FROM, t[2]), (first[2], ON_PROPERTY, premises[1][1]))
+    else:  # pal-age
+        schema = ()
+    return (rule, premises, schema)
+
 
 @dataclass
 class Closure:
@@ -290,9 +389,7 @@ class Closure:
     out: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
     into: dict[Term, list[tuple[Term, Term]]] = field(default_factory=lambda: defaultdict(list))
     #: with ``record``: one derivation per derived triple, the shallowest the pass met
-    derivations: dict[Triple, Derivation] = field(default_factory=dict)
-    #: with ``record``: the depth of each derived triple (asserted ones are 0)
-    depth: dict[Triple, int] = field(default_factory=dict)
+    derivations: Derivations = field(default_factory=Derivations)
 
     def about(self, node: Term) -> Iterable[Triple]:
         """Every triple of the closure whose subject is ``node``."""
@@ -322,39 +419,60 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
     With ``record`` every derived triple keeps one :data:`Derivation` (rule, premises, schema):
     the first found, replaced by a later one only when that one is shallower. Depths only fall
     and a premise is always shallower than its conclusion, so the derivations never form a
-    cycle. Off, recording costs one test per rule firing.
+    cycle. A firing that is kept costs one small tuple (:class:`Derivations`); off, recording
+    costs one test per rule firing.
     """
-    c = Closure()
+    c = Closure(derivations=Derivations(rules.lists))
     types, edges, out, into = c.types, c.edges, c.out, c.into
-    derivations, depth = c.derivations, c.depth
+    why_types, why_edges = c.derivations.types, c.derivations.edges
     pending_types: list[tuple[Term, Term]] = []
     pending_edges: list[Triple] = []
 
-    def note(t: Triple, why: Derivation, new: bool) -> None:
-        premises = why[1]
-        if len(premises) == 1:
-            d = depth.get(premises[0], 0) + 1
-        else:
-            d = 1 + max([depth.get(q, 0) for q in premises], default=0)
-        if new or d < depth[t]:
-            derivations[t] = why
-            depth[t] = d
-
-    def add_type(node: Term, cls: Term, why: Derivation | None = None) -> None:
-        new = cls not in types[node]
-        if new:
-            types[node].add(cls)
+    def add_type(node: Term, cls: Term) -> None:
+        node_types = types[node]
+        if cls not in node_types:
+            node_types.add(cls)
             pending_types.append((node, cls))
-        if why is not None and (new or (node, RDF_TYPE, cls) in depth):
-            note((node, RDF_TYPE, cls), why, new)
 
-    def add_edge(t: Triple, why: Derivation | None = None) -> None:
-        new = t not in edges
-        if new:
+    def add_edge(t: Triple) -> None:
+        if t not in edges:
             edges.add(t)
             pending_edges.append(t)
-        if why is not None and (new or t in depth):
-            note(t, why, new)
+
+    def derive_type(node: Term, cls: Term, why: _Record) -> None:
+        """``node a cls`` by the rule of ``why``, whose depth is ``why[0]``."""
+        node_types = types[node]
+        known = why_types.get(node)
+        if cls not in node_types:
+            node_types.add(cls)
+            pending_types.append((node, cls))
+        else:
+            old = known.get(cls) if known is not None else None
+            if old is None or why[0] >= old[0]:
+                return
+        if known is None:
+            known = why_types[node] = {}
+        known[cls] = why
+
+    def derive_edge(t: Triple, why: _Record) -> None:
+        """``t`` by the rule of ``why``, whose depth is ``why[0]``."""
+        if t not in edges:
+            edges.add(t)
+            pending_edges.append(t)
+        else:
+            old = why_edges.get(t)
+            if old is None or why[0] >= old[0]:
+                return
+        why_edges[t] = why
+
+    def type_depth(node: Term, cls: Term) -> int:
+        known = why_types.get(node)
+        found = known.get(cls) if known is not None else None
+        return found[0] if found is not None else 0
+
+    def edge_depth(t: Triple) -> int:
+        found = why_edges.get(t)
+        return found[0] if found is not None else 0
 
     ages: list[tuple[Term, Lit, int | float | Decimal]] = []
     for t in triples:
@@ -369,8 +487,16 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
                     ages.append((s, cast(Lit, o), age))
     for s, o, age in ages:  # after the asserted types: an asserted pal:Child is not derived
         age_class = CHILD if age < 18 else ADULT
-        add_type(s, age_class, (AGE_RULE, ((s, AGE, o),), ()) if record else None)
+        if record:
+            stated: Triple = (s, AGE, o)
+            derive_type(s, age_class, (edge_depth(stated) + 1, AGE_RULE, stated))
+        else:
+            add_type(s, age_class)
 
+    # With ``record``, each firing is kept as a record (depth, rule, premises): one tuple per
+    # rule and premise, shared by the conclusions it gives (a class's superclasses, a
+    # property's ranges), built only where the rule has something to conclude. A premise's
+    # depth cannot change while its conclusions are drawn: each is deeper than the premise.
     superclasses = rules.superclasses
     superproperties = rules.superproperties
     while pending_types or pending_edges:
@@ -381,125 +507,116 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
             out[s].append((p, o))
             if not literal:
                 into[o].append((s, p))
-            for q in superproperties.get(p, ()):
-                if q != p:
-                    add_edge(
-                        (s, q, o),
-                        ("prp-spo1", (t,), ((p, SUB_PROPERTY_OF, q),)) if record else None,
-                    )
+            d = edge_depth(t) + 1 if record else 0
+            supers = superproperties.get(p)
+            if supers:
+                why = (d, "prp-spo1", t) if record else None
+                for q in supers:
+                    if q != p:
+                        if why is not None:
+                            derive_edge((s, q, o), why)
+                        else:
+                            add_edge((s, q, o))
             if not literal:
-                for q in rules.inverses.get(p, ()):
-                    add_edge(
-                        (o, q, s), ("prp-inv1", (t,), ((p, INVERSE_OF, q),)) if record else None
-                    )
-                for cls in rules.ranges.get(p, ()):
-                    add_type(o, cls, ("prp-rng", (t,), ((p, RANGE, cls),)) if record else None)
-            for cls in rules.domains.get(p, ()):
-                add_type(s, cls, ("prp-dom", (t,), ((p, DOMAIN, cls),)) if record else None)
+                inverses = rules.inverses.get(p)
+                if inverses:
+                    why = (d, "prp-inv1", t) if record else None
+                    for q in inverses:
+                        if why is not None:
+                            derive_edge((o, q, s), why)
+                        else:
+                            add_edge((o, q, s))
+                ranges = rules.ranges.get(p)
+                if ranges:
+                    why = (d, "prp-rng", t) if record else None
+                    for cls in ranges:
+                        if why is not None:
+                            derive_type(o, cls, why)
+                        else:
+                            add_type(o, cls)
+            domains = rules.domains.get(p)
+            if domains:
+                why = (d, "prp-dom", t) if record else None
+                for cls in domains:
+                    if why is not None:
+                        derive_type(s, cls, why)
+                    else:
+                        add_type(s, cls)
             for r, filler in rules.svf_by_property.get(p, ()):
                 if filler is None:
-                    add_type(
-                        s,
-                        r,
-                        (
-                            "cls-svf2",
-                            (t,),
-                            ((r, SOME_VALUES_FROM, OWL_THING), (r, ON_PROPERTY, p)),
-                        )
-                        if record
-                        else None,
-                    )
+                    if record:
+                        derive_type(s, r, (d, "cls-svf2", t))
+                    else:
+                        add_type(s, r)
                 elif not literal and filler in types.get(o, ()):
-                    add_type(
-                        s,
-                        r,
-                        (
-                            "cls-svf1",
-                            (t, (o, RDF_TYPE, filler)),
-                            ((r, SOME_VALUES_FROM, filler), (r, ON_PROPERTY, p)),
-                        )
-                        if record
-                        else None,
-                    )
-            for r in rules.has_value_by_edge.get((p, o), ()):
-                add_type(
-                    s,
-                    r,
-                    ("cls-hv2", (t,), ((r, HAS_VALUE, o), (r, ON_PROPERTY, p))) if record else None,
-                )
+                    if record:
+                        d2 = 1 + max(d - 1, type_depth(o, filler))
+                        derive_type(s, r, (d2, "cls-svf1", t, (o, RDF_TYPE, filler)))
+                    else:
+                        add_type(s, r)
+            restrictions = rules.has_value_by_edge.get((p, o))
+            if restrictions:
+                why = (d, "cls-hv2", t) if record else None
+                for r in restrictions:
+                    if why is not None:
+                        derive_type(s, r, why)
+                    else:
+                        add_type(s, r)
             if not literal:
                 for r, filler in rules.avf_by_property.get(p, ()):
                     if r in types.get(s, ()):
-                        add_type(
-                            o,
-                            filler,
-                            (
-                                "cls-avf",
-                                ((s, RDF_TYPE, r), t),
-                                ((r, ALL_VALUES_FROM, filler), (r, ON_PROPERTY, p)),
-                            )
-                            if record
-                            else None,
-                        )
+                        if record:
+                            d2 = 1 + max(type_depth(s, r), d - 1)
+                            derive_type(o, filler, (d2, "cls-avf", (s, RDF_TYPE, r), t))
+                        else:
+                            add_type(o, filler)
         while pending_types:
             node, cls = pending_types.pop()
-            premise = (node, RDF_TYPE, cls)
-            for sup in superclasses.get(cls, ()):
-                if sup != cls:
-                    add_type(
-                        node,
-                        sup,
-                        ("cax-sco", (premise,), ((cls, SUB_CLASS_OF, sup),)) if record else None,
-                    )
+            if record:
+                premise = (node, RDF_TYPE, cls)
+                d = type_depth(node, cls) + 1
+            sups = superclasses.get(cls)
+            if sups:
+                why = (d, "cax-sco", premise) if record else None
+                for sup in sups:
+                    if sup != cls:
+                        if why is not None:
+                            derive_type(node, sup, why)
+                        else:
+                            add_type(node, sup)
             for r, prop in rules.svf_by_filler.get(cls, ()):
                 for s, p in into.get(node, ()):
                     if p == prop:
-                        add_type(
-                            s,
-                            r,
-                            (
-                                "cls-svf1",
-                                ((s, p, node), premise),
-                                ((r, SOME_VALUES_FROM, cls), (r, ON_PROPERTY, p)),
-                            )
-                            if record
-                            else None,
-                        )
+                        if record:
+                            edge = (s, p, node)
+                            d2 = 1 + max(edge_depth(edge), d - 1)
+                            derive_type(s, r, (d2, "cls-svf1", edge, premise))
+                        else:
+                            add_type(s, r)
             node_types = types[node]
             for i, members in rules.intersections_by_member.get(cls, ()):
                 if i not in node_types and members <= node_types:
-                    add_type(
-                        node,
-                        i,
-                        (
-                            "cls-int1",
-                            tuple((node, RDF_TYPE, m) for m in sorted(members, key=str)),
-                            ((i, INTERSECTION_OF, rules.lists.get(i, "")),),
-                        )
-                        if record
-                        else None,
-                    )
-            for prop, value in rules.has_value_by_class.get(cls, ()):
-                add_edge(
-                    (node, prop, value),
-                    ("cls-hv1", (premise,), ((cls, HAS_VALUE, value), (cls, ON_PROPERTY, prop)))
-                    if record
-                    else None,
-                )
+                    if record:
+                        d2 = 1 + max([type_depth(node, m) for m in members], default=0)
+                        derive_type(node, i, (d2, "cls-int1", members))
+                    else:
+                        add_type(node, i)
+            values = rules.has_value_by_class.get(cls)
+            if values:
+                why = (d, "cls-hv1", premise) if record else None
+                for prop, value in values:
+                    if why is not None:
+                        derive_edge((node, prop, value), why)
+                    else:
+                        add_edge((node, prop, value))
             for prop, filler in rules.avf_by_class.get(cls, ()):
                 for p, o in out.get(node, ()):
                     if p == prop and type(o) is not Lit:
-                        add_type(
-                            o,
-                            filler,
-                            (
-                                "cls-avf",
-                                (premise, (node, p, o)),
-                                ((cls, ALL_VALUES_FROM, filler), (cls, ON_PROPERTY, p)),
-                            )
-                            if record
-                            else None,
-                        )
+                        if record:
+                            d2 = 1 + max(d - 1, edge_depth((node, p, o)))
+                            derive_type(o, filler, (d2, "cls-avf", premise, (node, p, o)))
+                        else:
+                            add_type(o, filler)
     return c
 
 
