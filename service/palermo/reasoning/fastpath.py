@@ -295,23 +295,16 @@ class Derivations(Mapping[Triple, Derivation]):
     so :meth:`__getitem__` builds them for the few triples a proof reads.
     """
 
-    __slots__ = ("_lists", "edges", "types")
+    __slots__ = ("_lists", "records")
 
     def __init__(self, lists: Mapping[Term, Term] | None = None) -> None:
         self._lists = lists or {}
-        #: node -> class -> record, for derived ``rdf:type`` triples
-        self.types: dict[Term, dict[Term, _Record]] = {}
-        #: triple -> record, for the other derived triples
-        self.edges: dict[Triple, _Record] = {}
+        #: derived triple -> record (one dict of tuples: after a collection the garbage
+        #: collector no longer tracks them, so a large closure costs it little)
+        self.records: dict[Triple, _Record] = {}
 
     def _record(self, t: Triple) -> _Record | None:
-        if t[1] == RDF_TYPE:
-            known = self.types.get(t[0])
-            if known is not None:
-                found = known.get(t[2])
-                if found is not None:
-                    return found
-        return self.edges.get(t)
+        return self.records.get(t)
 
     def __contains__(self, t: object) -> bool:
         return type(t) is tuple and len(t) == 3 and self._record(cast(Triple, t)) is not None
@@ -327,13 +320,10 @@ class Derivations(Mapping[Triple, Derivation]):
         return default if found is None else _derivation(t, found, self._lists)
 
     def __iter__(self) -> Iterator[Triple]:
-        for node, classes in self.types.items():
-            for cls in classes:
-                yield (node, RDF_TYPE, cls)
-        yield from self.edges
+        return iter(self.records)
 
     def __len__(self) -> int:
-        return sum(len(c) for c in self.types.values()) + len(self.edges)
+        return len(self.records)
 
     def depth(self, t: Triple) -> int:
         """The depth of ``t`` when recorded: 0 for an asserted triple."""
@@ -424,7 +414,7 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
     """
     c = Closure(derivations=Derivations(rules.lists))
     types, edges, out, into = c.types, c.edges, c.out, c.into
-    why_types, why_edges = c.derivations.types, c.derivations.edges
+    records = c.derivations.records
     pending_types: list[tuple[Term, Term]] = []
     pending_edges: list[Triple] = []
 
@@ -442,17 +432,15 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
     def derive_type(node: Term, cls: Term, why: _Record) -> None:
         """``node a cls`` by the rule of ``why``, whose depth is ``why[0]``."""
         node_types = types[node]
-        known = why_types.get(node)
+        key = (node, RDF_TYPE, cls)
         if cls not in node_types:
             node_types.add(cls)
             pending_types.append((node, cls))
         else:
-            old = known.get(cls) if known is not None else None
+            old = records.get(key)
             if old is None or why[0] >= old[0]:
                 return
-        if known is None:
-            known = why_types[node] = {}
-        known[cls] = why
+        records[key] = why
 
     def derive_edge(t: Triple, why: _Record) -> None:
         """``t`` by the rule of ``why``, whose depth is ``why[0]``."""
@@ -460,18 +448,17 @@ def close(triples: Iterable[Triple], rules: RuleSet, *, record: bool = False) ->
             edges.add(t)
             pending_edges.append(t)
         else:
-            old = why_edges.get(t)
+            old = records.get(t)
             if old is None or why[0] >= old[0]:
                 return
-        why_edges[t] = why
+        records[t] = why
 
     def type_depth(node: Term, cls: Term) -> int:
-        known = why_types.get(node)
-        found = known.get(cls) if known is not None else None
+        found = records.get((node, RDF_TYPE, cls))
         return found[0] if found is not None else 0
 
     def edge_depth(t: Triple) -> int:
-        found = why_edges.get(t)
+        found = records.get(t)
         return found[0] if found is not None else 0
 
     ages: list[tuple[Term, Lit, int | float | Decimal]] = []
