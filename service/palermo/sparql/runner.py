@@ -361,11 +361,7 @@ class QueryRunner:
             raise QueryTimeout("the query ran longer than the limit and was stopped")
         if not message:
             # The child died without a word: the kernel ended it, most likely for memory.
-            raise QueryTooCostly(
-                f"the query needed more than the {self.memory_mb} MB it may use and was stopped; "
-                "narrow it (LIMIT, FILTER) or ask for an aggregate",
-                limit=self.memory_mb,
-            )
+            raise _too_much_memory(self.memory_mb)
         tag, payload = message[:1], message[1:]
         if tag == b"A":
             return QueryResult("ask", boolean=payload == b"1")
@@ -380,7 +376,9 @@ class QueryRunner:
             triples = tuple(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))
             return QueryResult("graph", triples=tuple(t.triple for t in triples))
         kind, _, detail = payload.decode("utf-8", "replace").partition("\n")
-        raise _ERRORS.get(kind, _internal)(detail, self)
+        if kind in _ERRORS:
+            raise _ERRORS[kind](detail, self)
+        raise StoreError("the query process failed")
 
     # -- in a thread ------------------------------------------------------------------------------
 
@@ -417,55 +415,11 @@ class QueryRunner:
         deadline: float,
         cancelled: threading.Event,
     ) -> QueryResult:
-        try:
-            results = store.query(
-                request.sparql,
-                default_graphs=request.default_graphs,
-                named_graphs=request.named_graphs,
-                base_iri=request.base_iri,
-            )
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc.msg or exc)) from None
-
-        def check(count: int) -> None:
-            if count > self.max_rows:
-                raise ResultTooLarge(
-                    f"the result has more than {self.max_rows} rows; narrow the query "
-                    "(LIMIT, FILTER) or ask for an aggregate",
-                    limit=self.max_rows,
-                )
-            if count % 256 == 0 and (cancelled.is_set() or time.monotonic() > deadline):
+        def stop_if_late() -> None:
+            if cancelled.is_set() or time.monotonic() > deadline:
                 raise QueryTimeout("the query ran longer than the limit and was stopped")
 
-        # pyoxigraph result iterators must be dropped on the thread that made them: every
-        # reference is released in ``finally``, before an exception travels to the caller.
-        solution = triple = None
-        try:
-            if isinstance(results, ox.QueryBoolean):
-                return QueryResult("ask", boolean=bool(results))
-            if isinstance(results, ox.QuerySolutions):
-                variables = tuple(v.value for v in results.variables)
-                rows = []
-                for n, solution in enumerate(results, 1):
-                    check(n)
-                    rows.append(tuple(solution[v] for v in variables))
-                return QueryResult("select", variables=variables, rows=tuple(rows))
-            triples = []
-            for n, triple in enumerate(results, 1):
-                check(n)
-                triples.append(triple)
-            return QueryResult("graph", triples=tuple(triples))
-        except (OSError, RuntimeError) as exc:
-            # Evaluation errors (for example a SERVICE call that fails) are the query's fault.
-            raise QuerySyntaxError(f"the query could not be evaluated: {exc}") from None
-        except SyntaxError as exc:
-            # A remote store that fails while it streams (oxigraph serve, when SERVICE fails)
-            # has already sent 200: its error text ends the results document.
-            raise QuerySyntaxError(
-                f"the query could not be evaluated: the store's answer broke off ({exc.msg})"
-            ) from None
-        finally:
-            del results, solution, triple
+        return _collect(store, request, self.max_rows, stop_if_late)
 
     def running_processes(self) -> int:
         """Query processes alive now (0 once every query has ended or been stopped)."""
@@ -584,7 +538,14 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _answer(store: Store, request: _Request, max_rows: int) -> bytes:
+def _collect(
+    store: Store,
+    request: _Request,
+    max_rows: int,
+    stop_if_late: Callable[[], None] | None = None,
+) -> QueryResult:
+    """Evaluate ``request`` and read its whole result, at most ``max_rows`` rows, calling
+    ``stop_if_late`` every 256 rows (the thread path's deadline; a child is killed instead)."""
     try:
         results = store.query(
             request.sparql,
@@ -592,30 +553,63 @@ def _answer(store: Store, request: _Request, max_rows: int) -> bytes:
             named_graphs=request.named_graphs,
             base_iri=request.base_iri,
         )
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc.msg or exc)) from None
+
+    def check(count: int) -> None:
+        if count > max_rows:
+            raise _too_many_rows(max_rows)
+        if stop_if_late is not None and count % 256 == 0:
+            stop_if_late()
+
+    # pyoxigraph result iterators must be dropped on the thread that made them: every
+    # reference is released in ``finally``, before an exception travels to the caller.
+    solution = triple = None
+    try:
         if isinstance(results, ox.QueryBoolean):
-            return b"A" + (b"1" if bool(results) else b"0")
+            return QueryResult("ask", boolean=bool(results))
         if isinstance(results, ox.QuerySolutions):
-            variables = [v.value for v in results.variables]
-            keys = results.variables
+            variables = tuple(v.value for v in results.variables)
             rows = []
             for n, solution in enumerate(results, 1):
-                if n > max_rows:
-                    return b"Erows\n"
-                rows.append(tuple(solution[v] for v in keys))
-            result = QueryResult("select", variables=tuple(variables), rows=tuple(rows))
-            return b"S" + json.dumps(result.to_sparql_json()).encode("utf-8")
+                check(n)
+                rows.append(tuple(solution[v] for v in variables))
+            return QueryResult("select", variables=variables, rows=tuple(rows))
         triples = []
         for n, triple in enumerate(results, 1):
-            if n > max_rows:
-                return b"Erows\n"
+            check(n)
             triples.append(triple)
-        return b"G" + (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+        return QueryResult("graph", triples=tuple(triples))
+    except (OSError, RuntimeError) as exc:
+        # Evaluation errors (for example a SERVICE call that fails) are the query's fault.
+        raise QuerySyntaxError(f"the query could not be evaluated: {exc}") from None
     except SyntaxError as exc:
-        return ("Esyntax\n" + str(exc.msg or exc)).encode("utf-8", "replace")
+        # A remote store that fails while it streams (oxigraph serve, when SERVICE fails)
+        # has already sent 200: its error text ends the results document.
+        raise QuerySyntaxError(
+            f"the query could not be evaluated: the store's answer broke off ({exc.msg})"
+        ) from None
+    finally:
+        del results, solution, triple
+
+
+def _answer(store: Store, request: _Request, max_rows: int) -> bytes:
+    """The child's one message for ``request`` (see above)."""
+    try:
+        result = _collect(store, request, max_rows)
+    except QuerySyntaxError as exc:
+        return ("Esyntax\n" + exc.detail).encode("utf-8", "replace")
+    except ResultTooLarge:
+        return b"Erows\n"
     except MemoryError:
         return b"Ememory\n"
-    except (OSError, RuntimeError) as exc:
-        return ("Eevaluation\n" + str(exc)).encode("utf-8", "replace")
+    except (OSError, RuntimeError) as exc:  # raised by the store before any result was read
+        return f"Esyntax\nthe query could not be evaluated: {exc}".encode("utf-8", "replace")
+    if result.kind == "ask":
+        return b"A" + (b"1" if result.boolean else b"0")
+    if result.kind == "select":
+        return b"S" + json.dumps(result.to_sparql_json()).encode("utf-8")
+    return b"G" + (ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -656,37 +650,24 @@ def _read_answer(fd: int, deadline: float) -> bytes | None:
         chunks.append(chunk)
 
 
-def _syntax(detail: str, runner: QueryRunner) -> PalermoError:
-    return QuerySyntaxError(detail or "malformed query")
-
-
-def _evaluation(detail: str, runner: QueryRunner) -> PalermoError:
-    return QuerySyntaxError(f"the query could not be evaluated: {detail}")
-
-
-def _rows(detail: str, runner: QueryRunner) -> PalermoError:
+def _too_many_rows(max_rows: int) -> ResultTooLarge:
     return ResultTooLarge(
-        f"the result has more than {runner.max_rows} rows; narrow the query "
+        f"the result has more than {max_rows} rows; narrow the query "
         "(LIMIT, FILTER) or ask for an aggregate",
-        limit=runner.max_rows,
+        limit=max_rows,
     )
 
 
-def _memory(detail: str, runner: QueryRunner) -> PalermoError:
+def _too_much_memory(memory_mb: int) -> QueryTooCostly:
     return QueryTooCostly(
-        f"the query needed more than the {runner.memory_mb} MB it may use and was stopped; "
+        f"the query needed more than the {memory_mb} MB it may use and was stopped; "
         "narrow it (LIMIT, FILTER) or ask for an aggregate",
-        limit=runner.memory_mb,
+        limit=memory_mb,
     )
-
-
-def _internal(detail: str, runner: QueryRunner) -> PalermoError:
-    return StoreError("the query process failed")
 
 
 _ERRORS: dict[str, Callable[[str, QueryRunner], PalermoError]] = {
-    "syntax": _syntax,
-    "evaluation": _evaluation,
-    "rows": _rows,
-    "memory": _memory,
+    "syntax": lambda detail, runner: QuerySyntaxError(detail or "malformed query"),
+    "rows": lambda detail, runner: _too_many_rows(runner.max_rows),
+    "memory": lambda detail, runner: _too_much_memory(runner.memory_mb),
 }
