@@ -58,22 +58,14 @@ def security_config(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def make_secure_app(store_backend):
-    """A factory of apps with :func:`security_config` on this test's backend; each app it made
-    is closed at the end of the test."""
-    from palermo.app import close_app, create_app
-
-    made = []
+def make_secure_app(make_app, store_backend):
+    """A factory of apps with :func:`security_config` on this test's backend; ``make_app``
+    closes each at the end of the test."""
 
     def factory(**overrides: object):
-        app = create_app(security_config(**{**store_backend, **overrides}))
-        app.config["TESTING"] = True
-        made.append(app)
-        return app
+        return make_app(**security_config(**{**store_backend, **overrides}))
 
-    yield factory
-    for app in made:
-        close_app(app)
+    return factory
 
 
 @pytest.fixture
